@@ -1,0 +1,348 @@
+#!/usr/bin/env python3
+"""Keeps template.yaml, the Cargo workspace and the shared config in step.
+
+cfn-lint and `sam validate --lint` check that the template is valid CloudFormation/SAM; they
+cannot know that a function's `BuildProperties.Binary` names a real cargo binary, that an
+environment variable is one the code reads, or that a queue is wired to the function whose
+JOB_QUEUE_URL names it. This script checks those project facts (DESIGN.md is the contract):
+
+* every AWS::Serverless::Function is built by cargo-lambda from a package under functions/, and
+  every functions/* package is in the template exactly once;
+* every environment variable the template sets is one the configuration reads: the names quoted
+  in shared/src/**/*.rs once shared/src/config.rs (or config/) exists, and always DESIGN's table;
+  no plain-text secret variable is set;
+* each webhook function: one HttpApi route POST /freshdesk/<binary>, one SQS event with
+  ReportBatchItemFailures, JOB_QUEUE_URL/JOB_DLQ_URL naming that queue and its redrive target,
+  VisibilityTimeout >= 6 x the function timeout, maxReceiveCount >= 10, DLQ retention 14 days;
+* kb-sync: a schedule event and no queue;
+* IAM: no DynamoDB/SQS/Secrets Manager statement with Resource "*", and every function has an
+  explicit role (SAM's generated role attaches managed policies whose resources are "*").
+
+Run with the venv's Python (PyYAML comes with cfn-lint): .venv/bin/python scripts/check_template.py
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+try:
+    import yaml
+except ImportError:  # pragma: no cover - depends on the interpreter
+    sys.exit("check_template: PyYAML missing; run with the venv python (scripts/validate-template.sh installs it)")
+
+try:
+    import tomllib  # Python 3.11+
+except ImportError:  # pragma: no cover
+    tomllib = None
+
+# DESIGN.md "Configuration" table. The fallback while shared/src/config.rs does not exist yet,
+# and an upper bound afterwards: the template may only set variables the design knows.
+DESIGN_VARS = {
+    "FRESHDESK_DOMAIN", "FRESHDESK_BASE_URL",
+    "FRESHDESK_API_KEY", "FRESHDESK_API_KEY_SECRET_ID",
+    "WEBHOOK_SECRET", "WEBHOOK_SECRET_SECRET_ID",
+    "TRIAGE_URL", "REPLY_URL", "SENTIMENT_URL", "QA_URL", "KB_URL",
+    "SIMPLI_API_KEY",
+    "IDEMPOTENCY_TABLE", "JOB_QUEUE_URL", "JOB_DLQ_URL",
+    "RETRY_BASE_SECONDS", "RATE_LIMIT_RESERVE",
+    "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS",
+    "TYPE_MAP", "GROUP_MAP", "CONFIDENCE_THRESHOLD", "ESCALATION_THRESHOLD",
+    "DRAFT_STYLE", "DRAFT_LANGUAGE",
+    "FIELD_AI_CATEGORY", "FIELD_AI_URGENCY", "FIELD_AI_CONFIDENCE",
+    "FIELD_SENTIMENT_SCORE", "FIELD_ESCALATION_RISK",
+}
+# Read by the runtime or tracing-subscriber's EnvFilter, not by Config.
+RUNTIME_VARS = {"RUST_LOG", "RUST_BACKTRACE"}
+# Secrets travel as Secrets Manager ids; their plain-text variants are for local runs only.
+PLAINTEXT_SECRET_VARS = {"FRESHDESK_API_KEY", "WEBHOOK_SECRET", "SIMPLI_API_KEY"}
+# Variables every deployed function needs (DESIGN: required, or dev-only fallback when unset).
+REQUIRED_VARS = {"FRESHDESK_DOMAIN", "FRESHDESK_API_KEY_SECRET_ID", "WEBHOOK_SECRET_SECRET_ID", "IDEMPOTENCY_TABLE"}
+
+VISIBILITY_FACTOR = 6
+MIN_MAX_RECEIVE_COUNT = 10
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+GUARDED_SERVICES = ("dynamodb:", "sqs:", "secretsmanager:")
+
+
+# ---------------------------------------------------------------- YAML with CloudFormation tags
+class CfnLoader(yaml.SafeLoader):
+    """SafeLoader that turns `!Ref x` into {"Ref": x}, `!GetAtt a.b` into {"Fn::GetAtt": [a, b]},
+    and any other `!Fn` into {"Fn::Fn": ...}, the same shape as the JSON form of the template."""
+
+
+def _construct_cfn_tag(loader: CfnLoader, tag_suffix: str, node: yaml.Node):
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if tag_suffix == "Ref":
+        return {"Ref": value}
+    if tag_suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    if tag_suffix == "Condition":
+        return {"Condition": value}
+    return {f"Fn::{tag_suffix}": value}
+
+
+CfnLoader.add_multi_constructor("!", _construct_cfn_tag)
+
+
+def load_template(path: Path) -> dict:
+    with path.open(encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=CfnLoader)  # noqa: S506 - SafeLoader subclass
+
+
+# ---------------------------------------------------------------- helpers
+class Report:
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+        self.notes: list[str] = []
+
+    def check(self, ok: bool, message: str) -> bool:
+        if not ok:
+            self.failures.append(message)
+        return ok
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+
+def ref_target(value) -> str | None:
+    """Logical id behind {"Ref": id} or {"Fn::GetAtt": [id, attr]}; None for anything else."""
+    if isinstance(value, dict):
+        if "Ref" in value and isinstance(value["Ref"], str):
+            return value["Ref"]
+        getatt = value.get("Fn::GetAtt")
+        if isinstance(getatt, list) and getatt and isinstance(getatt[0], str):
+            return getatt[0]
+    return None
+
+
+def as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def to_int(value, default: int | None = None) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+# ---------------------------------------------------------------- Cargo workspace
+def package_info(cargo_toml: Path) -> tuple[str, set[str]]:
+    """(package name, binary names) of one functions/* package."""
+    text = cargo_toml.read_text(encoding="utf-8")
+    if tomllib is not None:
+        data = tomllib.loads(text)
+        name = data["package"]["name"]
+        bins = {b["name"] for b in data.get("bin", []) if "name" in b}
+    else:  # pragma: no cover - Python < 3.11
+        section = text.split("[package]", 1)[1].split("\n[", 1)[0]
+        name = re.search(r'^\s*name\s*=\s*"([^"]+)"', section, re.M).group(1)
+        bins = set(re.findall(r'\[\[bin\]\][^\[]*?name\s*=\s*"([^"]+)"', text, re.S))
+    autobins = (cargo_toml.parent / "src" / "main.rs").exists()
+    if autobins or not bins:
+        bins.add(name)
+    return name, bins
+
+
+def workspace_function_packages(root: Path) -> dict[str, set[str]]:
+    return {
+        name: bins
+        for name, bins in (package_info(p) for p in sorted((root / "functions").glob("*/Cargo.toml")))
+    }
+
+
+# ---------------------------------------------------------------- config names
+def config_names(root: Path) -> tuple[set[str] | None, str]:
+    """Quoted UPPER_CASE names in shared/src once the config module exists, else None."""
+    src = root / "shared" / "src"
+    if not ((src / "config.rs").exists() or (src / "config").is_dir()):
+        return None, "checked against DESIGN.md's table only (shared/src/config.rs does not exist yet)"
+    names: set[str] = set()
+    for rs in src.rglob("*.rs"):
+        names.update(re.findall(r'"([A-Z][A-Z0-9_]{2,})"', rs.read_text(encoding="utf-8", errors="replace")))
+    return names, f"checked against the names quoted in {src.relative_to(root)}/**/*.rs and DESIGN.md's table"
+
+
+def config_reads(var: str, names: set[str]) -> bool:
+    if var in names:
+        return True
+    # Tolerate `format!("{name}_SECRET_ID")`-style lookups: "X" quoted plus the "_SECRET_ID" suffix.
+    base = var.removesuffix("_SECRET_ID")
+    return base != var and base in names and "_SECRET_ID" in names
+
+
+# ---------------------------------------------------------------- checks
+def function_env(tpl: dict, props: dict) -> dict:
+    env = dict((((tpl.get("Globals") or {}).get("Function") or {}).get("Environment") or {}).get("Variables") or {})
+    env.update(((props.get("Environment") or {}).get("Variables")) or {})
+    return env
+
+
+def function_timeout(tpl: dict, props: dict) -> int:
+    timeout = props.get("Timeout", ((tpl.get("Globals") or {}).get("Function") or {}).get("Timeout", 3))
+    return to_int(timeout, 3)
+
+
+def check_functions(tpl: dict, root: Path, r: Report) -> None:
+    resources = tpl.get("Resources") or {}
+    packages = workspace_function_packages(root)
+    r.check(bool(packages), "no packages found under functions/*/Cargo.toml")
+    names, how = config_names(root)
+    r.note(f"environment variables {how}")
+
+    seen: dict[str, list[str]] = {}
+    for logical_id, res in resources.items():
+        if res.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = res.get("Properties") or {}
+        meta = res.get("Metadata") or {}
+        binary = (meta.get("BuildProperties") or {}).get("Binary")
+        r.check(meta.get("BuildMethod") == "rust-cargolambda",
+                f"{logical_id}: Metadata.BuildMethod must be rust-cargolambda")
+        if not r.check(isinstance(binary, str), f"{logical_id}: Metadata.BuildProperties.Binary missing"):
+            continue
+        seen.setdefault(binary, []).append(logical_id)
+        if r.check(binary in packages, f"{logical_id}: Binary '{binary}' is not a package under functions/ "
+                                        f"(found: {', '.join(sorted(packages)) or 'none'})"):
+            r.check(binary in packages[binary], f"{logical_id}: package '{binary}' has no binary named '{binary}'")
+
+        env = function_env(tpl, props)
+        for var in sorted(env):
+            if var in RUNTIME_VARS:
+                continue
+            r.check(var not in PLAINTEXT_SECRET_VARS,
+                    f"{logical_id}: sets {var} in plain text; use {var}_SECRET_ID and Secrets Manager")
+            r.check(var in DESIGN_VARS, f"{logical_id}: sets {var}, which DESIGN.md's configuration table does not define")
+            if names is not None:
+                r.check(config_reads(var, names), f"{logical_id}: sets {var}, which shared/src does not read")
+        for var in sorted(REQUIRED_VARS - env.keys()):
+            r.check(False, f"{logical_id}: required variable {var} is not set")
+
+        check_events(tpl, logical_id, binary, props, env, r)
+        r.check("Role" in props or not props.get("Events"),
+                f"{logical_id}: no explicit Role - SAM's generated role attaches managed policies with Resource '*'")
+
+    for binary, ids in sorted(seen.items()):
+        r.check(len(ids) == 1, f"binary '{binary}' is built by more than one function: {', '.join(ids)}")
+    for package in sorted(packages):
+        r.check(package in seen, f"package functions/{package} has no AWS::Serverless::Function in the template")
+
+
+def check_events(tpl: dict, fn: str, binary: str, props: dict, env: dict, r: Report) -> None:
+    resources = tpl.get("Resources") or {}
+    events = props.get("Events") or {}
+    by_type: dict[str, list[dict]] = {}
+    for ev in events.values():
+        by_type.setdefault(ev.get("Type"), []).append(ev.get("Properties") or {})
+    http = by_type.get("HttpApi", [])
+    sqs = by_type.get("SQS", [])
+    schedules = by_type.get("Schedule", []) + by_type.get("ScheduleV2", [])
+
+    if not http:  # scheduled job (kb-sync)
+        r.check(bool(schedules), f"{fn}: neither a webhook route nor a schedule")
+        r.check(not sqs, f"{fn}: a scheduled function should not consume a queue")
+        r.check("JOB_QUEUE_URL" not in env, f"{fn}: JOB_QUEUE_URL set on a function without a webhook")
+        return
+
+    want = f"/freshdesk/{binary}"
+    r.check(len(http) == 1 and http[0].get("Path") == want and str(http[0].get("Method", "")).upper() == "POST",
+            f"{fn}: expected exactly one HttpApi event POST {want}")
+    if not r.check(len(sqs) == 1, f"{fn}: expected exactly one SQS event (the job entry)"):
+        return
+    ev = sqs[0]
+    r.check("ReportBatchItemFailures" in as_list(ev.get("FunctionResponseTypes")),
+            f"{fn}: SQS event needs FunctionResponseTypes [ReportBatchItemFailures]")
+    concurrency = (ev.get("ScalingConfig") or {}).get("MaximumConcurrency")
+    r.check(concurrency is not None, f"{fn}: SQS event needs ScalingConfig.MaximumConcurrency (Freshdesk rate limit)")
+
+    queue_id = ref_target(ev.get("Queue"))
+    queue = resources.get(queue_id or "", {})
+    if not r.check(queue.get("Type") == "AWS::SQS::Queue", f"{fn}: SQS event Queue is not a queue of this template"):
+        return
+    r.check(ref_target(env.get("JOB_QUEUE_URL")) == queue_id,
+            f"{fn}: JOB_QUEUE_URL must be !Ref {queue_id} (the queue its SQS event consumes)")
+    qprops = queue.get("Properties") or {}
+    timeout = function_timeout(tpl, props)
+    visibility = to_int(qprops.get("VisibilityTimeout"), 30)
+    r.check(visibility >= VISIBILITY_FACTOR * timeout,
+            f"{queue_id}: VisibilityTimeout {visibility} < {VISIBILITY_FACTOR} x {fn} Timeout {timeout}")
+    redrive = qprops.get("RedrivePolicy") or {}
+    r.check(to_int(redrive.get("maxReceiveCount"), 0) >= MIN_MAX_RECEIVE_COUNT,
+            f"{queue_id}: RedrivePolicy.maxReceiveCount must be >= {MIN_MAX_RECEIVE_COUNT}")
+    dlq_id = ref_target(redrive.get("deadLetterTargetArn"))
+    dlq = resources.get(dlq_id or "", {})
+    if r.check(dlq.get("Type") == "AWS::SQS::Queue", f"{queue_id}: RedrivePolicy has no dead-letter queue of this template"):
+        r.check(ref_target(env.get("JOB_DLQ_URL")) == dlq_id, f"{fn}: JOB_DLQ_URL must be !Ref {dlq_id}")
+        retention = to_int((dlq.get("Properties") or {}).get("MessageRetentionPeriod"), 0)
+        r.check(retention == DLQ_RETENTION_SECONDS, f"{dlq_id}: MessageRetentionPeriod must be {DLQ_RETENTION_SECONDS} (14 days)")
+        alarmed = any(
+            res.get("Type") == "AWS::CloudWatch::Alarm"
+            and any(ref_target(d.get("Value")) == dlq_id for d in (res.get("Properties") or {}).get("Dimensions") or [])
+            for res in resources.values()
+        )
+        r.check(alarmed, f"{dlq_id}: no CloudWatch alarm watches it")
+
+
+def iam_statements(tpl: dict):
+    for logical_id, res in (tpl.get("Resources") or {}).items():
+        props = res.get("Properties") or {}
+        docs = []
+        if res.get("Type") == "AWS::IAM::Role":
+            docs = [p.get("PolicyDocument") or {} for p in props.get("Policies") or []]
+        elif res.get("Type") in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            docs = [props.get("PolicyDocument") or {}]
+        elif res.get("Type") == "AWS::Serverless::Function":
+            docs = [p for p in as_list(props.get("Policies")) if isinstance(p, dict) and "Statement" in p]
+        for doc in docs:
+            for st in as_list(doc.get("Statement")):
+                yield logical_id, st
+
+
+def check_iam(tpl: dict, r: Report) -> None:
+    for logical_id, st in iam_statements(tpl):
+        actions = [a for a in as_list(st.get("Action")) if isinstance(a, str)]
+        guarded = [a for a in actions if a.lower().startswith(GUARDED_SERVICES)]
+        if not guarded or st.get("Effect") != "Allow":
+            continue
+        wildcard = any(isinstance(x, str) and x.strip() == "*" for x in as_list(st.get("Resource")))
+        r.check(not wildcard, f"{logical_id}: {', '.join(guarded)} allowed on Resource '*'")
+        r.check(not any(a.endswith(":*") or a == "*" for a in guarded),
+                f"{logical_id}: wildcard action in {', '.join(guarded)}")
+
+
+def main() -> int:
+    root_default = Path(__file__).resolve().parent.parent
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--root", type=Path, default=root_default, help="workspace root (default: the repo)")
+    ap.add_argument("--template", type=Path, default=None, help="template path (default: ROOT/template.yaml)")
+    args = ap.parse_args()
+    root = args.root.resolve()
+    template = args.template or root / "template.yaml"
+
+    tpl = load_template(template)
+    r = Report()
+    check_functions(tpl, root, r)
+    check_iam(tpl, r)
+
+    for note in r.notes:
+        print(f"check_template: note: {note}")
+    for failure in r.failures:
+        print(f"check_template: FAIL: {failure}", file=sys.stderr)
+    if r.failures:
+        print(f"check_template: {len(r.failures)} problem(s) in {template}", file=sys.stderr)
+        return 1
+    print(f"check_template: ok ({template.name} matches functions/* and the configuration)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

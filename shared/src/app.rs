@@ -1,0 +1,111 @@
+//! The clients and stores of one container, built once at cold start and shared by every
+//! invocation. No network at init beyond Secrets Manager (when secrets are given by id);
+//! account discovery happens lazily on the first job.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+use tokio::sync::OnceCell;
+
+use crate::config::{Config, ConfigError, SecretSource};
+use crate::dedup::{DedupStore, DynamoDedupStore, MemoryDedupStore};
+use crate::freshdesk::{AccountInfo, FreshdeskClient, FreshdeskError};
+use crate::simpli::SimpliClients;
+
+/// Everything a job needs.
+#[derive(Debug)]
+pub struct App {
+    pub config: Arc<Config>,
+    pub freshdesk: FreshdeskClient,
+    pub simpli: SimpliClients,
+    pub dedup: Arc<dyn DedupStore>,
+    pub queue: Option<crate::queue::JobQueue>,
+    webhook_secret: SecretString,
+    account: OnceCell<Arc<AccountInfo>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("secret {var}: {problem}")]
+    Secret { var: &'static str, problem: String },
+    #[error("http client: {0}")]
+    Http(String),
+}
+
+/// Resolved secrets (from the environment or Secrets Manager).
+#[derive(Debug, Clone)]
+pub struct Secrets {
+    pub freshdesk_api_key: SecretString,
+    pub webhook_secret: SecretString,
+}
+
+impl App {
+    /// Cold start: configuration, secrets, clients. Fails with one line naming the problem.
+    pub async fn from_env() -> Result<Self, StartupError> {
+        let config = Config::from_env()?;
+        let needs_aws = config.idempotency_table.is_some()
+            || config.job_queue_url.is_some()
+            || matches!(config.freshdesk_api_key, SecretSource::SecretsManager(_))
+            || matches!(config.webhook_secret, SecretSource::SecretsManager(_));
+        let aws = if needs_aws { Some(aws_config::load_from_env().await) } else { None };
+        let secrets = crate::secrets::resolve(&config, aws.as_ref()).await?;
+        let dedup: Arc<dyn DedupStore> = match (&config.idempotency_table, &aws) {
+            (Some(table), Some(aws)) => Arc::new(DynamoDedupStore::new(aws_sdk_dynamodb::Client::new(aws), table.clone())),
+            _ => {
+                tracing::warn!("IDEMPOTENCY_TABLE is unset: using the in-memory dedup store (dev only; duplicates across containers are not caught)");
+                Arc::new(MemoryDedupStore::new())
+            }
+        };
+        let queue = match (&config.job_queue_url, &aws) {
+            (Some(url), Some(aws)) => Some(crate::queue::JobQueue::new(aws, url.clone(), config.job_dlq_url.clone())),
+            _ => None,
+        };
+        Self::with_parts(config, secrets, dedup, queue)
+    }
+
+    /// Builds the app from parts (tests, the sandbox).
+    pub fn with_parts(
+        config: Config,
+        secrets: Secrets,
+        dedup: Arc<dyn DedupStore>,
+        queue: Option<crate::queue::JobQueue>,
+    ) -> Result<Self, StartupError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .pool_idle_timeout(Duration::from_secs(50))
+            .user_agent(concat!("simpli-freshdesk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| StartupError::Http(e.to_string()))?;
+        let freshdesk = FreshdeskClient::new(http.clone(), config.freshdesk_base.clone(), &secrets.freshdesk_api_key, config.rate_limit_reserve);
+        let simpli = SimpliClients::new(http, config.simpli.clone(), config.simpli_api_key.as_ref());
+        Ok(Self {
+            config: Arc::new(config),
+            freshdesk,
+            simpli,
+            dedup,
+            queue,
+            webhook_secret: secrets.webhook_secret,
+            account: OnceCell::new(),
+        })
+    }
+
+    pub fn webhook_secret(&self) -> &SecretString {
+        &self.webhook_secret
+    }
+
+    /// The account's ticket types and AI field names: read once, on first use.
+    pub async fn account(&self, deadline: Instant) -> Result<Arc<AccountInfo>, FreshdeskError> {
+        self.account
+            .get_or_try_init(|| async {
+                let (tf, cf) = tokio::try_join!(self.freshdesk.ticket_fields(deadline), self.freshdesk.contact_fields(deadline))?;
+                let info = AccountInfo::from_fields(&tf, &cf, &self.config.fields);
+                tracing::info!(ticket_types = info.ticket_types.len(), "account discovered");
+                Ok(Arc::new(info))
+            })
+            .await
+            .cloned()
+    }
+}

@@ -1,0 +1,92 @@
+//! Webhook dedup: one record per job key, claimed with a conditional write.
+//!
+//! The claim is a lease: `IN_PROGRESS` with `lease_until`, taken only when the key is new, its
+//! lease has expired (a crashed or released attempt), or it `FAILED` (a replay after a fix).
+//! Each claim bumps `attempt`, which then fences every later write of that attempt: a worker
+//! that lost its lease can no longer record steps or complete. Two adapters share this
+//! contract: DynamoDB (deployed) and in-memory (dev, sandbox); one test suite runs on both.
+
+mod dynamo;
+mod memory;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use dynamo::DynamoDedupStore;
+pub use memory::MemoryDedupStore;
+
+/// Status values stored in the table.
+pub const IN_PROGRESS: &str = "IN_PROGRESS";
+pub const COMPLETED: &str = "COMPLETED";
+pub const FAILED: &str = "FAILED";
+
+/// A lease this attempt holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    pub key: String,
+    /// The fencing token: this claim's `attempt` value.
+    pub attempt: u32,
+    /// Side effects earlier attempts already made.
+    pub steps: BTreeSet<String>,
+    pub lease_until_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClaimOutcome {
+    Claimed(Claim),
+    /// The job already completed.
+    Duplicate { outcome: Option<String> },
+    /// Another attempt holds a live lease.
+    InProgress { lease_until_ms: u64 },
+}
+
+/// A stored record, for inspection (tests, operators).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DedupRecord {
+    pub status: String,
+    pub attempt: u32,
+    pub lease_until_ms: u64,
+    pub expires_at: Option<u64>,
+    pub steps: BTreeSet<String>,
+    pub outcome: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DedupError {
+    /// Our lease was taken over (we ran past it); our writes must stop.
+    #[error("dedup: lease on {key} lost")]
+    LeaseLost { key: String },
+    #[error("dedup store: {0}")]
+    Backend(String),
+}
+
+impl DedupError {
+    pub fn is_retryable(&self) -> bool {
+        true
+    }
+}
+
+/// The port. All times are passed in or derived from the claim, so both adapters behave alike.
+#[async_trait::async_trait]
+pub trait DedupStore: Send + Sync + std::fmt::Debug {
+    /// Claims `key` for `lease` from `now_ms`; `ttl` sets `expires_at`.
+    async fn claim(&self, key: &str, now_ms: u64, lease: Duration, ttl: Duration) -> Result<ClaimOutcome, DedupError>;
+    /// Adds `step` to the record's `steps` while the claim still holds.
+    async fn record_step(&self, claim: &Claim, step: &str) -> Result<(), DedupError>;
+    /// Gives the lease up (`lease_until = 0`), keeping `steps`, so a retry can claim at once.
+    async fn release(&self, claim: &Claim) -> Result<(), DedupError>;
+    /// Marks the job `COMPLETED` with a short outcome summary.
+    async fn complete(&self, claim: &Claim, outcome: &str) -> Result<(), DedupError>;
+    /// Marks the job `FAILED` with its cause (non-retryable failure).
+    async fn fail(&self, claim: &Claim, error: &str) -> Result<(), DedupError>;
+    /// Reads a record.
+    async fn get(&self, key: &str) -> Result<Option<DedupRecord>, DedupError>;
+    /// A plain value without expiry (kb-sync's per-article `updated_at` and its cursor).
+    async fn get_marker(&self, key: &str) -> Result<Option<String>, DedupError>;
+    async fn put_marker(&self, key: &str, value: &str) -> Result<(), DedupError>;
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}

@@ -1,0 +1,131 @@
+//! The two entries of a function: the webhook (HTTP) and the job queue (SQS batch).
+//! Failures map to status codes and retry decisions here, in one place.
+
+use std::time::{Duration, Instant};
+
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use http::{HeaderMap, Method};
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::dedup::now_ms;
+use crate::pipeline::{run_job, Job, JobError, Outcome};
+use crate::queue::JobMessage;
+use crate::retry::job_backoff;
+use crate::webhook::{authorize, parse_ticket_id, Refusal, MAX_BODY_BYTES};
+
+/// API Gateway cuts a request at ~30 s: inline jobs answer before that.
+pub const INLINE_BUDGET: Duration = Duration::from_secs(28);
+
+/// An HTTP answer of the webhook entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl HttpAnswer {
+    fn refused(r: &Refusal) -> Self {
+        Self { status: r.status(), body: json!({"error": r.to_string()}) }
+    }
+}
+
+/// The webhook entry: auth → size → parse → enqueue (queue mode) or run inline.
+pub async fn webhook<J: Job>(app: &App, job: &J, method: &Method, headers: &HeaderMap, body: &[u8], deadline: Instant, request_id: &str) -> HttpAnswer {
+    if let Err(r) = authorize(headers, app.webhook_secret()) {
+        tracing::warn!(event = J::EVENT, "webhook refused: {r}");
+        return HttpAnswer::refused(&r);
+    }
+    if method != Method::POST {
+        return HttpAnswer::refused(&Refusal::MethodNotAllowed);
+    }
+    if body.len() > MAX_BODY_BYTES {
+        return HttpAnswer::refused(&Refusal::TooLarge);
+    }
+    let ticket_id = match parse_ticket_id(body) {
+        Ok(id) => id,
+        Err(r) => {
+            tracing::warn!(event = J::EVENT, "webhook refused: {r}");
+            return HttpAnswer::refused(&r);
+        }
+    };
+    if let Some(queue) = &app.queue {
+        let msg = JobMessage { event: J::EVENT.to_string(), ticket_id, received_at: now_ms(), request_id: request_id.to_string() };
+        return match queue.enqueue(&msg).await {
+            Ok(message_id) => {
+                tracing::info!(event = J::EVENT, ticket_id, %message_id, outcome = "queued", "webhook");
+                HttpAnswer { status: 202, body: json!({"status": "queued", "event": J::EVENT, "ticket_id": ticket_id, "request_id": request_id}) }
+            }
+            Err(e) => {
+                tracing::error!(event = J::EVENT, ticket_id, error = %e, "enqueue failed");
+                HttpAnswer { status: 503, body: json!({"error": "could not queue the job; retry later"}) }
+            }
+        };
+    }
+    let deadline = deadline.min(Instant::now() + INLINE_BUDGET);
+    let report = run_job(app, job, ticket_id, deadline, request_id.to_string()).await;
+    let (status, body) = report.inline_answer();
+    HttpAnswer { status, body }
+}
+
+/// The job entry: every record of the batch runs through the pipeline; the answer lists only
+/// the records that must come back (`batchItemFailures`).
+pub async fn sqs_batch<J: Job>(app: &App, job: &J, event: SqsEvent, deadline: Instant) -> SqsBatchResponse {
+    let results = futures::future::join_all(event.records.into_iter().map(|record| async move {
+        let id = record.message_id.clone().unwrap_or_default();
+        (id, sqs_record(app, job, record, deadline).await)
+    }))
+    .await;
+    let mut response = SqsBatchResponse::default();
+    for (id, ack) in results {
+        if !ack {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            response.batch_item_failures.push(failure);
+        }
+    }
+    response
+}
+
+/// Returns true when the record is done with (acknowledged), false when it must come back.
+async fn sqs_record<J: Job>(app: &App, job: &J, record: SqsMessage, deadline: Instant) -> bool {
+    let body = record.body.clone().unwrap_or_default();
+    let receipt = record.receipt_handle.clone().unwrap_or_default();
+    let receive_count: u32 = record.attributes.get("ApproximateReceiveCount").and_then(|c| c.parse().ok()).unwrap_or(1);
+    let Some(queue) = &app.queue else {
+        tracing::error!("SQS record received but JOB_QUEUE_URL is unset; returning it to the queue");
+        return false;
+    };
+    let msg = match serde_json::from_str::<JobMessage>(&body) {
+        Ok(m) if m.event == J::EVENT && m.ticket_id > 0 => m,
+        Ok(m) => return park(queue, &body, &format!("message for event {} (ticket {}) reached {}", m.event, m.ticket_id, J::EVENT)).await,
+        Err(e) => return park(queue, &body, &format!("not a job message: {e}")).await,
+    };
+    let report = run_job(app, job, msg.ticket_id, deadline, msg.request_id.clone()).await;
+    let delay = match &report.result {
+        Ok(Outcome::Processed(_) | Outcome::Duplicate | Outcome::Skipped(_)) => return true,
+        Ok(Outcome::InProgress { retry_after }) => *retry_after,
+        Err(JobError::Retryable { retry_after: Some(after), .. }) => *after,
+        Err(JobError::Retryable { .. }) => job_backoff(app.config.retry_base, receive_count, fastrand::f64()),
+        Err(JobError::Fatal { cause }) => return park(queue, &body, cause).await,
+    };
+    if let Err(e) = queue.retry_in(&receipt, delay).await {
+        tracing::warn!(error = %e, "could not set the retry delay; the visibility timeout applies");
+    }
+    false
+}
+
+/// Sends a message that cannot succeed to the DLQ and acknowledges it; if the DLQ is
+/// unreachable, the message goes back to the queue (and the redrive policy parks it later).
+async fn park(queue: &crate::queue::JobQueue, body: &str, reason: &str) -> bool {
+    match queue.dead_letter(body, reason).await {
+        Ok(()) => {
+            tracing::warn!(reason, "job parked in the DLQ");
+            true
+        }
+        Err(e) => {
+            tracing::error!(error = %e, reason, "could not park the job in the DLQ; returning it to the queue");
+            false
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Freshdesk API v2: client, models, errors, rate-limit pacing and account discovery.
+
+mod client;
+pub mod discovery;
+mod error;
+pub mod models;
+mod pacing;
+
+pub use client::{next_link, FreshdeskClient};
+pub use discovery::AccountInfo;
+pub use error::{FieldError, FreshdeskError};
+pub use models::*;
+pub use pacing::Pacer;

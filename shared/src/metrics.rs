@@ -1,0 +1,42 @@
+//! CloudWatch Embedded Metric Format: one JSON line per job outcome, which CloudWatch turns
+//! into the `Jobs` count and `JobDuration` metrics by event and outcome (no API calls).
+
+use serde_json::json;
+
+pub const NAMESPACE: &str = "SimpliFreshdesk";
+
+/// The EMF document for one job (separate from the log line so tests can read it).
+pub fn job_document(event: &str, outcome: &str, duration_ms: u64, timestamp_ms: u64) -> serde_json::Value {
+    json!({
+        "_aws": {
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [["event", "outcome"]],
+                "Metrics": [{"Name": "Jobs", "Unit": "Count"}, {"Name": "JobDuration", "Unit": "Milliseconds"}]
+            }]
+        },
+        "event": event,
+        "outcome": outcome,
+        "Jobs": 1,
+        "JobDuration": duration_ms,
+    })
+}
+
+/// Prints the EMF line on stdout when running in Lambda (elsewhere it would only be noise).
+pub fn emit_job(event: &str, outcome: &str, duration_ms: u64) {
+    if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+        println!("{}", job_document(event, outcome, duration_ms, crate::dedup::now_ms()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn document_declares_its_metrics() {
+        let d = super::job_document("ticket-created", "processed", 12, 1);
+        assert_eq!(d["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"], "Jobs");
+        assert_eq!(d["JobDuration"], 12);
+        assert_eq!(d["outcome"], "processed");
+    }
+}

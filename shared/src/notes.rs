@@ -1,0 +1,108 @@
+//! The HTML private notes the bridge writes. Every string that came from a person or a model
+//! is escaped (`& < > " '`) and its newlines become `<br>`; the only markup is the bridge's own.
+
+use std::fmt::Write;
+
+use crate::simpli::models::{DraftResponse, EvaluateResponse};
+
+/// Escapes `& < > " '` and turns newlines into `<br>`.
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for line_end in text.replace("\r\n", "\n").split('\n').enumerate() {
+        if line_end.0 > 0 {
+            out.push_str("<br>");
+        }
+        for c in line_end.1.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                c => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+fn percent(score: f64) -> i64 {
+    (score.clamp(0.0, 1.0) * 100.0).round() as i64
+}
+
+/// The "AI Draft Response" note.
+pub fn draft_note(draft: &DraftResponse) -> String {
+    let mut html = String::from("<p><strong>AI Draft Response</strong>");
+    if let Some(c) = draft.confidence {
+        let _ = write!(html, " <em>(confidence {}%)</em>", percent(c));
+    }
+    let _ = write!(
+        html,
+        "</p><p>{}</p><p><em>Review and edit this draft before sending it to the customer.</em></p>",
+        escape_text(&draft.draft)
+    );
+    html
+}
+
+/// The "QA Score" note.
+pub fn qa_note(qa: &EvaluateResponse) -> String {
+    let mut html = format!("<p><strong>QA Score: {}%</strong></p>", percent(qa.overall_score));
+    if !qa.dimensions.is_empty() {
+        html.push_str("<ul>");
+        for (name, score) in &qa.dimensions {
+            let _ = write!(html, "<li>{}: {}%</li>", escape_text(&dimension_label(name)), percent(*score));
+        }
+        html.push_str("</ul>");
+    }
+    if !qa.coaching_notes.is_empty() {
+        html.push_str("<p><strong>Coaching notes</strong></p><ul>");
+        for note in &qa.coaching_notes {
+            let _ = write!(html, "<li>{}</li>", escape_text(note));
+        }
+        html.push_str("</ul>");
+    }
+    html
+}
+
+/// `first_contact_resolution` → `First contact resolution`.
+fn dimension_label(name: &str) -> String {
+    let spaced = name.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => spaced,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn escapes_all_five_characters_and_newlines() {
+        assert_eq!(escape_text("a&b<c>\"d'\ne"), "a&amp;b&lt;c&gt;&quot;d&#39;<br>e");
+    }
+
+    #[test]
+    fn draft_note_escapes_model_text() {
+        let d = DraftResponse { draft: "<script>alert(1)</script>\nBye".into(), confidence: Some(0.737), ..Default::default() };
+        let html = draft_note(&d);
+        assert!(html.starts_with("<p><strong>AI Draft Response</strong> <em>(confidence 74%)</em>"));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;<br>Bye"));
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("<em>Review and edit"));
+    }
+
+    #[test]
+    fn qa_note_lists_dimensions_and_coaching() {
+        let qa = EvaluateResponse {
+            overall_score: 0.82,
+            dimensions: BTreeMap::from([("empathy".into(), 0.9), ("first_reply".into(), 0.755)]),
+            coaching_notes: vec!["Say <sorry> & mean it".into()],
+        };
+        let html = qa_note(&qa);
+        assert!(html.starts_with("<p><strong>QA Score: 82%</strong></p><ul><li>Empathy: 90%</li><li>First reply: 76%</li></ul>"));
+        assert!(html.contains("<li>Say &lt;sorry&gt; &amp; mean it</li>"));
+    }
+}

@@ -1,0 +1,299 @@
+//! The job pipeline every event runs through: claim → event logic → complete / release / fail.
+//!
+//! An event supplies only its logic (a [`Job`]); the pipeline owns the dedup record, step
+//! bookkeeping, panic safety, the outcome log line and the mapping of failures to retry
+//! decisions, so every function behaves alike.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::dedup::{now_ms, Claim, ClaimOutcome, DedupError};
+use crate::freshdesk::FreshdeskError;
+use crate::simpli::SimpliError;
+
+/// Extra lease beyond the invocation's deadline, so a crashed attempt is claimable soon after.
+pub const LEASE_MARGIN: Duration = Duration::from_secs(5);
+
+/// One event's logic.
+pub trait Job: Send + Sync + 'static {
+    /// `ticket-created`, `customer-replied`, ...
+    const EVENT: &'static str;
+    fn run<'a>(&'a self, ctx: &'a JobCtx<'a>) -> impl Future<Output = Result<Outcome, JobError>> + Send + 'a;
+}
+
+/// How a job ended (when it did not fail).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Work done; a short summary for the answer, the log and the dedup record.
+    Processed(Value),
+    /// Already completed by an earlier delivery.
+    Duplicate,
+    /// Another attempt holds a live lease.
+    InProgress { retry_after: Duration },
+    /// Nothing to do (ticket gone, nothing new).
+    Skipped(String),
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum JobError {
+    /// A retry can succeed (429, 5xx, timeouts); `retry_after` when the service named a delay.
+    #[error("{cause}")]
+    Retryable { cause: String, retry_after: Option<Duration> },
+    /// A retry cannot help until someone fixes something.
+    #[error("{cause}")]
+    Fatal { cause: String },
+}
+
+impl JobError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Retryable { .. })
+    }
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Retryable { retry_after, .. } => *retry_after,
+            Self::Fatal { .. } => None,
+        }
+    }
+}
+
+impl From<FreshdeskError> for JobError {
+    fn from(e: FreshdeskError) -> Self {
+        if e.is_retryable() {
+            JobError::Retryable { retry_after: e.retry_after(), cause: e.to_string() }
+        } else {
+            JobError::Fatal { cause: e.to_string() }
+        }
+    }
+}
+
+impl From<SimpliError> for JobError {
+    fn from(e: SimpliError) -> Self {
+        if e.is_retryable() {
+            JobError::Retryable { retry_after: None, cause: e.to_string() }
+        } else {
+            JobError::Fatal { cause: e.to_string() }
+        }
+    }
+}
+
+impl From<DedupError> for JobError {
+    fn from(e: DedupError) -> Self {
+        JobError::Retryable { retry_after: None, cause: e.to_string() }
+    }
+}
+
+/// Collects the failures of independent writes, so one failed write does not stop the others;
+/// a retryable failure outranks a fatal one (the retry may fix both).
+#[derive(Debug, Default)]
+pub struct Failures(Vec<JobError>);
+
+impl Failures {
+    pub fn push(&mut self, e: impl Into<JobError>) {
+        let e = e.into();
+        tracing::warn!(error = %e, retryable = e.is_retryable(), "step failed");
+        self.0.push(e);
+    }
+
+    pub fn into_result<T>(self, ok: T) -> Result<T, JobError> {
+        if self.0.is_empty() {
+            return Ok(ok);
+        }
+        let cause = self.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        if self.0.iter().any(JobError::is_retryable) {
+            let retry_after = self.0.iter().filter_map(JobError::retry_after).max();
+            Err(JobError::Retryable { cause, retry_after })
+        } else {
+            Err(JobError::Fatal { cause })
+        }
+    }
+}
+
+/// What a job sees: the app, its input, its deadline, and its claim.
+pub struct JobCtx<'a> {
+    pub app: &'a App,
+    pub event: &'static str,
+    pub ticket_id: u64,
+    pub deadline: Instant,
+    pub request_id: String,
+    claim: Mutex<Option<Claim>>,
+}
+
+impl<'a> JobCtx<'a> {
+    pub fn new(app: &'a App, event: &'static str, ticket_id: u64, deadline: Instant, request_id: String) -> Self {
+        Self { app, event, ticket_id, deadline, request_id, claim: Mutex::new(None) }
+    }
+
+    fn held(&self) -> Option<Claim> {
+        self.claim.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Claims `key`. `Ok(None)`: go on. `Ok(Some(outcome))`: stop and return that outcome.
+    pub async fn claim(&self, key: String) -> Result<Option<Outcome>, JobError> {
+        let lease = crate::retry::remaining(self.deadline) + LEASE_MARGIN;
+        let now = now_ms();
+        match self.app.dedup.claim(&key, now, lease, self.app.config.dedup_ttl).await? {
+            ClaimOutcome::Claimed(claim) => {
+                tracing::info!(key = %claim.key, attempt = claim.attempt, steps = ?claim.steps, "claimed");
+                *self.claim.lock().unwrap_or_else(|e| e.into_inner()) = Some(claim);
+                Ok(None)
+            }
+            ClaimOutcome::Duplicate { .. } => Ok(Some(Outcome::Duplicate)),
+            ClaimOutcome::InProgress { lease_until_ms } => Ok(Some(Outcome::InProgress {
+                retry_after: Duration::from_millis(lease_until_ms.saturating_sub(now)) + Duration::from_secs(1),
+            })),
+        }
+    }
+
+    /// The claim's attempt number (1 for the first delivery).
+    pub fn attempt(&self) -> u32 {
+        self.held().map_or(0, |c| c.attempt)
+    }
+
+    /// Whether an earlier attempt already made this side effect.
+    pub fn step_done(&self, step: &str) -> bool {
+        self.held().is_some_and(|c| c.steps.contains(step))
+    }
+
+    /// Records a side effect as done (under the lease).
+    pub async fn step(&self, step: &str) -> Result<(), JobError> {
+        let Some(mut claim) = self.held() else {
+            return Err(JobError::Fatal { cause: format!("step {step} recorded without a claim") });
+        };
+        self.app.dedup.record_step(&claim, step).await?;
+        claim.steps.insert(step.to_string());
+        *self.claim.lock().unwrap_or_else(|e| e.into_inner()) = Some(claim);
+        tracing::info!(step, "step done");
+        Ok(())
+    }
+
+    /// `X-Request-ID` for a Simpli call: the idempotency key plus the step.
+    pub fn request_id_for(&self, step: &str) -> String {
+        match self.held() {
+            Some(c) => format!("{}#{step}#a{}", c.key, c.attempt),
+            None => format!("{}#{}#{step}", self.event, self.ticket_id),
+        }
+    }
+}
+
+/// The result of one job, as the entries report it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobReport {
+    pub event: &'static str,
+    pub ticket_id: u64,
+    pub attempt: u32,
+    pub duration: Duration,
+    pub result: Result<Outcome, JobError>,
+}
+
+impl JobReport {
+    /// `processed` | `duplicate` | `in_progress` | `skipped` | `retried` | `failed`.
+    pub fn label(&self) -> &'static str {
+        match &self.result {
+            Ok(Outcome::Processed(_)) => "processed",
+            Ok(Outcome::Duplicate) => "duplicate",
+            Ok(Outcome::InProgress { .. }) => "in_progress",
+            Ok(Outcome::Skipped(_)) => "skipped",
+            Err(JobError::Retryable { .. }) => "retried",
+            Err(JobError::Fatal { .. }) => "failed",
+        }
+    }
+
+    /// The inline-mode answer: (HTTP status, JSON body).
+    pub fn inline_answer(&self) -> (u16, Value) {
+        let base = |status: &str| json!({"status": status, "event": self.event, "ticket_id": self.ticket_id});
+        match &self.result {
+            Ok(Outcome::Processed(summary)) => {
+                let mut body = base("processed");
+                body["result"] = summary.clone();
+                (200, body)
+            }
+            Ok(Outcome::Duplicate) => (200, base("duplicate")),
+            Ok(Outcome::InProgress { .. }) => (200, base("in_progress")),
+            Ok(Outcome::Skipped(reason)) => {
+                let mut body = base("skipped");
+                body["reason"] = json!(reason);
+                (200, body)
+            }
+            Err(JobError::Fatal { cause }) => {
+                let mut body = base("failed");
+                body["error"] = json!(cause);
+                (200, body)
+            }
+            Err(JobError::Retryable { cause, retry_after }) => {
+                let mut body = base("retry");
+                body["error"] = json!(cause);
+                if let Some(after) = retry_after {
+                    body["retry_after_seconds"] = json!(after.as_secs().max(1));
+                }
+                (503, body)
+            }
+        }
+    }
+
+    /// The one structured log line per job outcome (plus its EMF metric line).
+    pub fn log(&self) {
+        let ms = self.duration.as_millis() as u64;
+        let outcome = self.label();
+        match &self.result {
+            Err(e) => tracing::warn!(event = self.event, ticket_id = self.ticket_id, attempt = self.attempt, duration_ms = ms, outcome, error = %e, "job"),
+            Ok(Outcome::Skipped(reason)) => tracing::info!(event = self.event, ticket_id = self.ticket_id, attempt = self.attempt, duration_ms = ms, outcome, reason = %reason, "job"),
+            Ok(_) => tracing::info!(event = self.event, ticket_id = self.ticket_id, attempt = self.attempt, duration_ms = ms, outcome, "job"),
+        }
+        crate::metrics::emit_job(self.event, outcome, ms);
+    }
+}
+
+/// Runs one job to its end and settles its claim.
+pub async fn run_job<J: Job>(app: &App, job: &J, ticket_id: u64, deadline: Instant, request_id: String) -> JobReport {
+    let started = Instant::now();
+    let ctx = JobCtx::new(app, J::EVENT, ticket_id, deadline, request_id);
+    let span = tracing::info_span!("job", event = J::EVENT, ticket_id, request_id = %ctx.request_id);
+    let result = match AssertUnwindSafe(tracing::Instrument::instrument(job.run(&ctx), span)).catch_unwind().await {
+        Ok(r) => r,
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".into());
+            Err(JobError::Retryable { cause: format!("job panicked: {msg}"), retry_after: None })
+        }
+    };
+    let result = settle(&ctx, result).await;
+    let report = JobReport { event: J::EVENT, ticket_id, attempt: ctx.attempt(), duration: started.elapsed(), result };
+    report.log();
+    report
+}
+
+/// Completes, releases or fails the claim according to the result. A failure to settle turns a
+/// success into a retryable error only when the work itself may be redone safely.
+async fn settle(ctx: &JobCtx<'_>, result: Result<Outcome, JobError>) -> Result<Outcome, JobError> {
+    let Some(claim) = ctx.held() else { return result };
+    let store = &ctx.app.dedup;
+    let settled = match &result {
+        Ok(Outcome::Processed(summary)) => store.complete(&claim, &crate::text::truncate_chars(&summary.to_string(), 1000).to_string()).await,
+        Ok(Outcome::Skipped(reason)) => store.complete(&claim, &format!("skipped: {reason}")).await,
+        Ok(_) => Ok(()),
+        Err(JobError::Retryable { .. }) => store.release(&claim).await,
+        Err(JobError::Fatal { cause }) => store.fail(&claim, crate::text::truncate_chars(cause, 1000)).await,
+    };
+    match (settled, result) {
+        (Ok(()), r) => r,
+        (Err(DedupError::LeaseLost { key }), r) => {
+            // Someone else took over after our lease ran out; they own the record now.
+            tracing::warn!(%key, "lease lost before settling");
+            r
+        }
+        (Err(e), Ok(_)) => Err(JobError::Retryable { cause: format!("work done but not recorded as complete: {e}"), retry_after: None }),
+        (Err(e), Err(job_err)) => {
+            tracing::warn!(error = %e, "could not settle the claim; it expires with its lease");
+            Err(job_err)
+        }
+    }
+}

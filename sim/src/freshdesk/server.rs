@@ -1,0 +1,306 @@
+//! The HTTP side of the Freshdesk simulator: one axum fallback handler that
+//! applies, in order, the rate limit (every request spends a credit), injected
+//! faults, Basic auth and content negotiation, then routes to the resource
+//! handlers. Every request is logged with its final status.
+
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, Request, State as AxState};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
+
+use super::faults::FaultKind;
+use super::state::{RequestRecord, State};
+use super::{contacts, solutions, tickets, FreshdeskSim};
+
+const MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// A parsed request, owned so handlers need no axum types.
+#[derive(Debug)]
+pub(crate) struct Req {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub params: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Req {
+    pub(crate) fn param(&self, key: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn header(&self, name: header::HeaderName) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The JSON object body of a write, or Freshdesk's 415/400 answer.
+    pub(crate) fn json_object(&self) -> Result<Map<String, Value>, Resp> {
+        let ctype = self.header(header::CONTENT_TYPE).unwrap_or("");
+        if !ctype.trim_start().to_ascii_lowercase().starts_with("application/json") {
+            return Err(Resp::json(
+                415,
+                json!({"code": "invalid_content_type", "message": "Content-Type header should have application/json"}),
+            ));
+        }
+        match serde_json::from_slice::<Value>(&self.body) {
+            Ok(Value::Object(m)) => Ok(m),
+            _ => Err(Resp::json(
+                400,
+                json!({"code": "invalid_json", "message": "Request body has invalid json format"}),
+            )),
+        }
+    }
+}
+
+/// A response under construction.
+#[derive(Debug)]
+pub(crate) struct Resp {
+    pub status: u16,
+    pub body: Option<Value>,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Resp {
+    pub(crate) fn json(status: u16, body: Value) -> Self {
+        Self { status, body: Some(body), headers: Vec::new() }
+    }
+
+    pub(crate) fn empty(status: u16) -> Self {
+        Self { status, body: None, headers: Vec::new() }
+    }
+
+    pub(crate) fn not_found() -> Self {
+        Self::empty(404)
+    }
+
+    pub(crate) fn with_header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    fn into_axum(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut resp = match self.body {
+            Some(v) => (status, axum::Json(v)).into_response(),
+            None => (status, Body::empty()).into_response(),
+        };
+        for (name, value) in self.headers {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                resp.headers_mut().insert(name, v);
+            }
+        }
+        resp
+    }
+}
+
+pub(crate) fn router(sim: FreshdeskSim) -> Router {
+    Router::new().fallback(handle).with_state(sim)
+}
+
+fn rate_limited(retry_after: u64) -> Resp {
+    Resp::json(429, json!({"message": "You have exceeded the limit of requests per minute"}))
+        .with_header("retry-after", retry_after.to_string())
+}
+
+async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
+    let at = Instant::now();
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
+    let params = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+        .map(|q| q.0)
+        .unwrap_or_default();
+    let r = Req {
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().map(str::to_string),
+        params,
+        headers: parts.headers,
+        body,
+    };
+    let (decision, fault) = {
+        let mut st = sim.state();
+        let d = st.limiter.check(at);
+        let f = if d.allowed { st.take_fault(&r.method, &r.path) } else { None };
+        (d, f)
+    };
+    let resp = if !decision.allowed {
+        rate_limited(decision.retry_after)
+    } else {
+        match fault {
+            None => serve(&mut sim.state(), &r),
+            Some(FaultKind::Delay(d)) => {
+                tokio::time::sleep(d).await;
+                serve(&mut sim.state(), &r)
+            }
+            Some(FaultKind::RateLimited { retry_after }) => rate_limited(retry_after),
+            Some(FaultKind::Status { status, body, retry_after }) => {
+                let body = body.unwrap_or_else(|| {
+                    json!({"code": "injected_fault", "message": format!("Simulated HTTP {status}")})
+                });
+                let resp = Resp::json(status, body);
+                match retry_after {
+                    Some(s) => resp.with_header("retry-after", s.to_string()),
+                    None => resp,
+                }
+            }
+        }
+    };
+    let remaining = if resp.status == 429 { 0 } else { decision.remaining };
+    let mut st = sim.state();
+    let request_id = st.next_request;
+    st.next_request += 1;
+    let logged_body = if r.body.is_empty() {
+        None
+    } else {
+        Some(serde_json::from_slice(&r.body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&r.body).into_owned())))
+    };
+    st.log.push(RequestRecord {
+        method: r.method.clone(),
+        path: r.path.clone(),
+        query: r.query.clone(),
+        status: resp.status,
+        body: logged_body,
+        at,
+    });
+    drop(st);
+    resp.with_header("x-ratelimit-total", decision.total.to_string())
+        .with_header("x-ratelimit-remaining", remaining.to_string())
+        .with_header("x-ratelimit-used-currentrequest", "1".to_string())
+        .with_header("x-request-id", format!("fd-sim-{request_id}"))
+        .with_header("x-freshdesk-api-version", "latest=v2; requested=v2".to_string())
+        .into_axum()
+}
+
+fn authorized(st: &State, r: &Req) -> bool {
+    let Some(value) = r.header(header::AUTHORIZATION) else {
+        return false;
+    };
+    let Some((scheme, encoded)) = value.split_once(' ') else {
+        return false;
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return false;
+    }
+    let Ok(decoded) = STANDARD.decode(encoded.trim()) else {
+        return false;
+    };
+    let decoded = String::from_utf8_lossy(&decoded);
+    let user = decoded.split(':').next().unwrap_or("");
+    !st.api_key.is_empty() && user == st.api_key
+}
+
+fn acceptable(r: &Req) -> bool {
+    match r.header(header::ACCEPT) {
+        None => true,
+        Some(a) => {
+            let a = a.to_ascii_lowercase();
+            a.is_empty() || a.contains("application/json") || a.contains("*/*") || a.contains("application/*")
+        }
+    }
+}
+
+/// Authenticate and route one request (rate limit and faults already applied).
+fn serve(st: &mut State, r: &Req) -> Resp {
+    if !authorized(st, r) {
+        return Resp::json(
+            401,
+            json!({"code": "invalid_credentials", "message": "You have to be logged in to perform this action."}),
+        );
+    }
+    if !acceptable(r) {
+        return Resp::json(
+            406,
+            json!({"code": "invalid_accept_header", "message": "This request only supports application/json responses"}),
+        );
+    }
+    let Some(rest) = r.path.strip_prefix("/api/v2/") else {
+        return Resp::not_found();
+    };
+    let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let m = r.method.as_str();
+    let id = |s: &str| s.parse::<u64>().ok();
+    match segs.as_slice() {
+        ["tickets", t] => match (m, id(t)) {
+            (_, None) => Resp::not_found(),
+            ("GET", Some(t)) => tickets::get(st, r, t),
+            ("PUT", Some(t)) => tickets::put(st, r, t),
+            _ => not_allowed("GET, PUT, DELETE"),
+        },
+        ["tickets", t, "conversations"] => match (m, id(t)) {
+            ("GET", Some(t)) => tickets::conversations(st, r, t),
+            ("GET", None) => Resp::not_found(),
+            _ => not_allowed("GET"),
+        },
+        ["tickets", t, kind @ ("notes" | "reply")] => match (m, id(t)) {
+            ("POST", Some(t)) => tickets::add_conversation(st, r, t, *kind == "notes"),
+            ("POST", None) => Resp::not_found(),
+            _ => not_allowed("POST"),
+        },
+        ["contacts", c] => match (m, id(c)) {
+            (_, None) => Resp::not_found(),
+            ("GET", Some(c)) => contacts::get(st, c),
+            ("PUT", Some(c)) => contacts::put(st, r, c),
+            _ => not_allowed("GET, PUT, DELETE"),
+        },
+        ["ticket_fields"] if m == "GET" => Resp::json(200, Value::Array(tickets::served_fields(st))),
+        ["contact_fields"] if m == "GET" => Resp::json(200, Value::Array(st.contact_fields.clone())),
+        ["solutions", ..] if m == "GET" => solutions::get(st, r, &segs[1..]),
+        ["ticket_fields" | "contact_fields"] => not_allowed("GET"),
+        _ => Resp::not_found(),
+    }
+}
+
+fn not_allowed(allow: &str) -> Resp {
+    Resp::json(405, json!({"code": "method_not_allowed", "message": format!("Allowed methods: {allow}")}))
+        .with_header("allow", allow.to_string())
+}
+
+/// Serve one page of `items` (`page`, `per_page` ≤ 100, default 30) with a
+/// `Link: <...>; rel="next"` header when another page exists.
+pub(crate) fn paginate(st: &State, r: &Req, items: Vec<Value>) -> Resp {
+    let mut errs = super::validate::Errors::default();
+    let page = positive(r.param("page"), 1);
+    let per_page = positive(r.param("per_page"), 30);
+    if page.is_none() {
+        errs.push("page", "It should be a Positive Integer", "invalid_value");
+    }
+    if per_page.is_none_or(|p| p > 100) {
+        errs.push("per_page", "It should be a Positive Integer less than or equal to 100", "invalid_value");
+    }
+    if let Err(resp) = errs.into_result() {
+        return resp;
+    }
+    let (page, per_page) = (page.unwrap_or(1), per_page.unwrap_or(30));
+    let start = (page - 1).saturating_mul(per_page);
+    let chunk: Vec<Value> = items.iter().skip(start).take(per_page).cloned().collect();
+    let resp = Resp::json(200, Value::Array(chunk));
+    if items.len() > start.saturating_add(per_page) {
+        let host = r
+            .header(header::HOST)
+            .map(str::to_string)
+            .or_else(|| st.bound.map(|a| a.to_string()))
+            .unwrap_or_else(|| "127.0.0.1".to_string());
+        let next = format!("<http://{host}{}?page={}&per_page={per_page}>; rel=\"next\"", r.path, page + 1);
+        resp.with_header("link", next)
+    } else {
+        resp
+    }
+}
+
+/// A positive integer query parameter, `default` when absent, `None` when bad.
+fn positive(value: Option<&str>, default: usize) -> Option<usize> {
+    match value {
+        None => Some(default),
+        Some(v) => v.parse::<usize>().ok().filter(|n| *n > 0),
+    }
+}
