@@ -74,7 +74,10 @@ pub(crate) fn html_to_text(html: &str) -> String {
             .next()
             .unwrap_or("")
             .to_ascii_lowercase();
-        let block = matches!(name.as_str(), "p" | "div" | "li" | "blockquote" | "tr" | "h1" | "h2" | "h3");
+        let block = matches!(
+            name.as_str(),
+            "p" | "div" | "li" | "blockquote" | "tr" | "h1" | "h2" | "h3"
+        );
         if name == "br" || (closing && block) {
             out.push('\n');
         }

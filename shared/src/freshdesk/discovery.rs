@@ -1,7 +1,7 @@
 //! Account discovery: ticket types, dropdown choices and the API names of the AI custom fields,
 //! read once per container from `/ticket_fields` and `/contact_fields` (lazily, on the first job).
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::models::FieldDef;
 use crate::config::FieldOverrides;
@@ -103,9 +103,32 @@ impl AccountInfo {
         info
     }
 
+    /// The contact's sentiment fields, each in its own type (empty when none is configured).
+    pub fn sentiment_fields(&self, score: f64, escalation_risk: f64) -> Map<String, Value> {
+        let mut fields = Map::new();
+        if let Some(spec) = &self.sentiment_score {
+            insert_or_log(&mut fields, &spec.name, spec.score_value(score), "sentiment score");
+        }
+        if let Some(spec) = &self.escalation_risk {
+            insert_or_log(&mut fields, &spec.name, spec.score_value(escalation_risk), "escalation risk");
+        }
+        fields
+    }
+
     /// The account's spelling of `wanted` if it is one of its ticket types.
     pub fn ticket_type(&self, wanted: &str) -> Option<String> {
         self.ticket_types.iter().find(|t| t.eq_ignore_ascii_case(wanted.trim())).cloned()
+    }
+}
+
+/// Adds `name = value` to a write, or leaves it out (with a warning) when the value is not
+/// acceptable for the field: a bad dropdown value must never fail the whole PUT.
+pub fn insert_or_log(fields: &mut Map<String, Value>, name: &str, value: Option<Value>, wanted: &str) {
+    match value {
+        Some(v) => {
+            fields.insert(name.to_string(), v);
+        }
+        None => tracing::warn!(field = name, value = wanted, "value is not one of the field's choices; left out of the write"),
     }
 }
 

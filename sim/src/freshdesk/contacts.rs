@@ -9,8 +9,16 @@ use super::state::State;
 use super::validate::{self, Errors};
 
 const PUT_KEYS: [&str; 10] = [
-    "name", "email", "phone", "mobile", "job_title", "description", "tags", "custom_fields",
-    "language", "time_zone",
+    "name",
+    "email",
+    "phone",
+    "mobile",
+    "job_title",
+    "description",
+    "tags",
+    "custom_fields",
+    "language",
+    "time_zone",
 ];
 
 pub(crate) fn get(st: &State, id: u64) -> Resp {
@@ -36,16 +44,20 @@ pub(crate) fn put(st: &mut State, r: &Req, id: u64) -> Resp {
             "tags" => validate::string_array(&mut errs, k, v),
             "custom_fields" => validate::custom_fields(&mut errs, v, &st.contact_fields, &custom),
             "name" => match v.as_str() {
-                Some(s) if s.trim().is_empty() => {
-                    errs.push(k, "It should not be blank as this is a mandatory field", "invalid_value")
-                }
+                Some(s) if s.trim().is_empty() => errs.push(
+                    k,
+                    "It should not be blank as this is a mandatory field",
+                    "invalid_value",
+                ),
                 Some(_) => {}
                 None => errs.mismatch(k, "String", v),
             },
             "email" => match v.as_str() {
-                Some(s) if !looks_like_email(s) => {
-                    errs.push(k, "It should be in the 'valid email address' format", "invalid_value")
-                }
+                Some(s) if !looks_like_email(s) => errs.push(
+                    k,
+                    "It should be in the 'valid email address' format",
+                    "invalid_value",
+                ),
                 _ => validate::string(&mut errs, k, v, true),
             },
             _ => validate::string(&mut errs, k, v, true),

@@ -37,7 +37,9 @@ impl FreshdeskSim {
     /// An empty account: default ticket/contact fields, the bot agent
     /// ([`BOT_AGENT_ID`]), no tickets, contacts or groups.
     pub fn new(api_key: &str) -> Self {
-        Self { inner: Arc::new(Mutex::new(State::new(api_key))) }
+        Self {
+            inner: Arc::new(Mutex::new(State::new(api_key))),
+        }
     }
 
     /// A realistic small account (see the crate docs for its ids).
@@ -139,8 +141,14 @@ impl FreshdeskSim {
 
     /// Add a folder (top-level when `parent_folder_id` is `None`); ids from
     /// 2001. `None` if the category or parent folder does not exist.
-    pub fn add_folder(&self, category_id: u64, parent_folder_id: Option<u64>, name: &str) -> Option<u64> {
-        self.state().insert_folder(category_id, parent_folder_id, name)
+    pub fn add_folder(
+        &self,
+        category_id: u64,
+        parent_folder_id: Option<u64>,
+        name: &str,
+    ) -> Option<u64> {
+        self.state()
+            .insert_folder(category_id, parent_folder_id, name)
     }
 
     /// Add an article (`title`, `description` HTML, `status` 1 draft / 2
@@ -195,7 +203,11 @@ impl FreshdeskSim {
             return Vec::new();
         };
         cs.iter()
-            .filter(|c| c.get("id").and_then(Value::as_u64).is_some_and(|id| st.api_notes.contains(&id)))
+            .filter(|c| {
+                c.get("id")
+                    .and_then(Value::as_u64)
+                    .is_some_and(|id| st.api_notes.contains(&id))
+            })
             .cloned()
             .map(Value::Object)
             .collect()

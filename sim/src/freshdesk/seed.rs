@@ -9,7 +9,12 @@ use serde_json::json;
 use super::FreshdeskSim;
 
 pub(super) fn demo(sim: &FreshdeskSim) {
-    for (id, name) in [(42, "Billing"), (43, "Technical Support"), (44, "Accounts"), (45, "General")] {
+    for (id, name) in [
+        (42, "Billing"),
+        (43, "Technical Support"),
+        (44, "Accounts"),
+        (45, "General"),
+    ] {
         sim.add_group(id, name);
     }
     sim.add_agent(9101, "Alex Rivera", "alex@acme-support.example");
@@ -24,9 +29,24 @@ pub(super) fn demo(sim: &FreshdeskSim) {
 fn contacts(sim: &FreshdeskSim) {
     let people = [
         (5001, "Dana Kim", "dana@example.com", "+1 415 555 0101"),
-        (5002, "Luis Ortega", "luis.ortega@example.org", "+34 91 555 0102"),
-        (5003, "Priya Natarajan", "priya.n@example.net", "+44 20 5550 0103"),
-        (5004, "Tom Becker", "tom.becker@example.com", "+49 30 5550 0104"),
+        (
+            5002,
+            "Luis Ortega",
+            "luis.ortega@example.org",
+            "+34 91 555 0102",
+        ),
+        (
+            5003,
+            "Priya Natarajan",
+            "priya.n@example.net",
+            "+44 20 5550 0103",
+        ),
+        (
+            5004,
+            "Tom Becker",
+            "tom.becker@example.com",
+            "+49 30 5550 0104",
+        ),
     ];
     for (id, name, email, phone) in people {
         sim.add_contact(json!({
@@ -68,13 +88,16 @@ fn angry_thread(sim: &FreshdeskSim) {
             not moved for 6 days. Worst delivery experience ever, I am furious.</div>",
         "created_at": "2024-05-10T08:30:00Z", "updated_at": "2024-05-14T16:45:00Z",
     }));
-    sim.add_conversation(103, json!({
-        "body": "<div>Hi Priya,<br>Sorry for the delay! I have asked the carrier to trace \
-            parcel #7731 and will update you within 48 hours.<br>Best,<br>Alex</div>",
-        "incoming": false, "private": false, "source": 0, "user_id": 9101,
-        "from_email": "support@acme.example", "to_emails": ["priya.n@example.net"],
-        "created_at": "2024-05-10T10:02:00Z",
-    }));
+    sim.add_conversation(
+        103,
+        json!({
+            "body": "<div>Hi Priya,<br>Sorry for the delay! I have asked the carrier to trace \
+                parcel #7731 and will update you within 48 hours.<br>Best,<br>Alex</div>",
+            "incoming": false, "private": false, "source": 0, "user_id": 9101,
+            "from_email": "support@acme.example", "to_emails": ["priya.n@example.net"],
+            "created_at": "2024-05-10T10:02:00Z",
+        }),
+    );
     sim.add_conversation(103, json!({
         "body": "<div>This is the third time I am writing and still nothing. This is \
             unacceptable. If the parcel is not here by Friday I will cancel and ask for a \
@@ -114,28 +137,50 @@ fn resolved_thread(sim: &FreshdeskSim) {
                   "resolved_at": "2024-05-07T09:30:00Z"},
     }));
     let thread = [
-        (false, 9102, "2024-05-06T11:20:00Z",
-         "<div>Hi Tom, thanks for reaching out. Which browser are you using? Ad blockers \
-          sometimes block the download.</div>"),
-        (true, 5004, "2024-05-06T12:05:00Z",
-         "<div>Chrome, and I do have an ad blocker. Disabling it did not help though.</div>"),
-        (false, 9102, "2024-05-06T15:40:00Z",
-         "<div>Thanks! I have emailed the April invoice to you directly and reported the bug \
-          to our web team.</div>"),
-        (true, 5004, "2024-05-07T08:50:00Z",
-         "<div>Got it, thank you for the quick help!</div>"),
+        (
+            false,
+            9102,
+            "2024-05-06T11:20:00Z",
+            "<div>Hi Tom, thanks for reaching out. Which browser are you using? Ad blockers \
+          sometimes block the download.</div>",
+        ),
+        (
+            true,
+            5004,
+            "2024-05-06T12:05:00Z",
+            "<div>Chrome, and I do have an ad blocker. Disabling it did not help though.</div>",
+        ),
+        (
+            false,
+            9102,
+            "2024-05-06T15:40:00Z",
+            "<div>Thanks! I have emailed the April invoice to you directly and reported the bug \
+          to our web team.</div>",
+        ),
+        (
+            true,
+            5004,
+            "2024-05-07T08:50:00Z",
+            "<div>Got it, thank you for the quick help!</div>",
+        ),
     ];
     for (incoming, user, at, body) in thread {
-        sim.add_conversation(104, json!({
-            "body": body, "incoming": incoming, "private": false, "source": 0,
-            "user_id": user, "created_at": at,
-        }));
+        sim.add_conversation(
+            104,
+            json!({
+                "body": body, "incoming": incoming, "private": false, "source": 0,
+                "user_id": user, "created_at": at,
+            }),
+        );
     }
-    sim.add_conversation(104, json!({
-        "body": "<div>Web team ticket WEB-2291 opened for the invoice button.</div>",
-        "incoming": false, "private": true, "source": 2, "user_id": 9102,
-        "created_at": "2024-05-07T09:15:00Z",
-    }));
+    sim.add_conversation(
+        104,
+        json!({
+            "body": "<div>Web team ticket WEB-2291 opened for the invoice button.</div>",
+            "incoming": false, "private": true, "source": 2, "user_id": 9102,
+            "created_at": "2024-05-07T09:15:00Z",
+        }),
+    );
 }
 
 fn knowledge_base(sim: &FreshdeskSim) {
@@ -153,23 +198,61 @@ fn knowledge_base(sim: &FreshdeskSim) {
         return;
     };
     let articles = [
-        (refunds, 2, "How refunds work", "<p>Refunds are issued within <b>5 business days</b> \
-          after we receive your return.</p>", json!(["refund", "billing"])),
-        (refunds, 2, "Refund timelines by payment method", "<p>Cards: 3–5 days. PayPal: \
-          1–2 days. Bank transfer: up to 10 days.</p>", json!(["refund"])),
-        (invoices, 2, "Downloading invoices", "<p>Go to <em>Account › Billing</em> and click \
-          <b>Download</b> next to the invoice.</p>", json!(["invoice", "billing"])),
-        (login, 2, "Resetting your password", "<p>Use <b>Forgot password</b> on the sign-in \
-          page; the link is valid for 1 hour.</p>", json!(["login", "password"])),
-        (mobile, 2, "App crashes on login", "<p>Update to the latest version, then clear the \
-          app cache. Still crashing? Send us the app version.</p>", json!(["login", "crash", "android"])),
-        (login, 1, "Single sign-on (draft)", "<p>SSO with Google Workspace is coming soon.</p>",
-         json!(["sso"])),
+        (
+            refunds,
+            2,
+            "How refunds work",
+            "<p>Refunds are issued within <b>5 business days</b> \
+          after we receive your return.</p>",
+            json!(["refund", "billing"]),
+        ),
+        (
+            refunds,
+            2,
+            "Refund timelines by payment method",
+            "<p>Cards: 3–5 days. PayPal: \
+          1–2 days. Bank transfer: up to 10 days.</p>",
+            json!(["refund"]),
+        ),
+        (
+            invoices,
+            2,
+            "Downloading invoices",
+            "<p>Go to <em>Account › Billing</em> and click \
+          <b>Download</b> next to the invoice.</p>",
+            json!(["invoice", "billing"]),
+        ),
+        (
+            login,
+            2,
+            "Resetting your password",
+            "<p>Use <b>Forgot password</b> on the sign-in \
+          page; the link is valid for 1 hour.</p>",
+            json!(["login", "password"]),
+        ),
+        (
+            mobile,
+            2,
+            "App crashes on login",
+            "<p>Update to the latest version, then clear the \
+          app cache. Still crashing? Send us the app version.</p>",
+            json!(["login", "crash", "android"]),
+        ),
+        (
+            login,
+            1,
+            "Single sign-on (draft)",
+            "<p>SSO with Google Workspace is coming soon.</p>",
+            json!(["sso"]),
+        ),
     ];
     for (folder, status, title, description, tags) in articles {
-        sim.add_article(folder, json!({
-            "title": title, "description": description, "status": status, "tags": tags,
-            "created_at": "2024-02-01T09:00:00Z", "updated_at": "2024-03-01T08:30:00Z",
-        }));
+        sim.add_article(
+            folder,
+            json!({
+                "title": title, "description": description, "status": status, "tags": tags,
+                "created_at": "2024-02-01T09:00:00Z", "updated_at": "2024-03-01T08:30:00Z",
+            }),
+        );
     }
 }

@@ -46,7 +46,11 @@ impl Req {
     /// The JSON object body of a write, or Freshdesk's 415/400 answer.
     pub(crate) fn json_object(&self) -> Result<Map<String, Value>, Resp> {
         let ctype = self.header(header::CONTENT_TYPE).unwrap_or("");
-        if !ctype.trim_start().to_ascii_lowercase().starts_with("application/json") {
+        if !ctype
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+        {
             return Err(Resp::json(
                 415,
                 json!({"code": "invalid_content_type", "message": "Content-Type header should have application/json"}),
@@ -72,11 +76,19 @@ pub(crate) struct Resp {
 
 impl Resp {
     pub(crate) fn json(status: u16, body: Value) -> Self {
-        Self { status, body: Some(body), headers: Vec::new() }
+        Self {
+            status,
+            body: Some(body),
+            headers: Vec::new(),
+        }
     }
 
     pub(crate) fn empty(status: u16) -> Self {
-        Self { status, body: None, headers: Vec::new() }
+        Self {
+            status,
+            body: None,
+            headers: Vec::new(),
+        }
     }
 
     pub(crate) fn not_found() -> Self {
@@ -108,14 +120,19 @@ pub(crate) fn router(sim: FreshdeskSim) -> Router {
 }
 
 fn rate_limited(retry_after: u64) -> Resp {
-    Resp::json(429, json!({"message": "You have exceeded the limit of requests per minute"}))
-        .with_header("retry-after", retry_after.to_string())
+    Resp::json(
+        429,
+        json!({"message": "You have exceeded the limit of requests per minute"}),
+    )
+    .with_header("retry-after", retry_after.to_string())
 }
 
 async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
     let at = Instant::now();
     let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
+    let body = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .unwrap_or_default();
     let params = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
         .map(|q| q.0)
         .unwrap_or_default();
@@ -130,7 +147,11 @@ async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
     let (decision, fault) = {
         let mut st = sim.state();
         let d = st.limiter.check(at);
-        let f = if d.allowed { st.take_fault(&r.method, &r.path) } else { None };
+        let f = if d.allowed {
+            st.take_fault(&r.method, &r.path)
+        } else {
+            None
+        };
         (d, f)
     };
     let resp = if !decision.allowed {
@@ -143,7 +164,11 @@ async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
                 serve(&mut sim.state(), &r)
             }
             Some(FaultKind::RateLimited { retry_after }) => rate_limited(retry_after),
-            Some(FaultKind::Status { status, body, retry_after }) => {
+            Some(FaultKind::Status {
+                status,
+                body,
+                retry_after,
+            }) => {
                 let body = body.unwrap_or_else(|| {
                     json!({"code": "injected_fault", "message": format!("Simulated HTTP {status}")})
                 });
@@ -155,14 +180,21 @@ async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
             }
         }
     };
-    let remaining = if resp.status == 429 { 0 } else { decision.remaining };
+    let remaining = if resp.status == 429 {
+        0
+    } else {
+        decision.remaining
+    };
     let mut st = sim.state();
     let request_id = st.next_request;
     st.next_request += 1;
     let logged_body = if r.body.is_empty() {
         None
     } else {
-        Some(serde_json::from_slice(&r.body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&r.body).into_owned())))
+        Some(
+            serde_json::from_slice(&r.body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&r.body).into_owned())),
+        )
     };
     st.log.push(RequestRecord {
         method: r.method.clone(),
@@ -177,7 +209,10 @@ async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
         .with_header("x-ratelimit-remaining", remaining.to_string())
         .with_header("x-ratelimit-used-currentrequest", "1".to_string())
         .with_header("x-request-id", format!("fd-sim-{request_id}"))
-        .with_header("x-freshdesk-api-version", "latest=v2; requested=v2".to_string())
+        .with_header(
+            "x-freshdesk-api-version",
+            "latest=v2; requested=v2".to_string(),
+        )
         .into_axum()
 }
 
@@ -204,7 +239,10 @@ fn acceptable(r: &Req) -> bool {
         None => true,
         Some(a) => {
             let a = a.to_ascii_lowercase();
-            a.is_empty() || a.contains("application/json") || a.contains("*/*") || a.contains("application/*")
+            a.is_empty()
+                || a.contains("application/json")
+                || a.contains("*/*")
+                || a.contains("application/*")
         }
     }
 }
@@ -252,8 +290,12 @@ fn serve(st: &mut State, r: &Req) -> Resp {
             ("PUT", Some(c)) => contacts::put(st, r, c),
             _ => not_allowed("GET, PUT, DELETE"),
         },
-        ["ticket_fields"] if m == "GET" => Resp::json(200, Value::Array(tickets::served_fields(st))),
-        ["contact_fields"] if m == "GET" => Resp::json(200, Value::Array(st.contact_fields.clone())),
+        ["ticket_fields"] if m == "GET" => {
+            Resp::json(200, Value::Array(tickets::served_fields(st)))
+        }
+        ["contact_fields"] if m == "GET" => {
+            Resp::json(200, Value::Array(st.contact_fields.clone()))
+        }
         ["solutions", ..] if m == "GET" => solutions::get(st, r, &segs[1..]),
         ["ticket_fields" | "contact_fields"] => not_allowed("GET"),
         _ => Resp::not_found(),
@@ -261,8 +303,11 @@ fn serve(st: &mut State, r: &Req) -> Resp {
 }
 
 fn not_allowed(allow: &str) -> Resp {
-    Resp::json(405, json!({"code": "method_not_allowed", "message": format!("Allowed methods: {allow}")}))
-        .with_header("allow", allow.to_string())
+    Resp::json(
+        405,
+        json!({"code": "method_not_allowed", "message": format!("Allowed methods: {allow}")}),
+    )
+    .with_header("allow", allow.to_string())
 }
 
 /// Serve one page of `items` (`page`, `per_page` ≤ 100, default 30) with a
@@ -275,7 +320,11 @@ pub(crate) fn paginate(st: &State, r: &Req, items: Vec<Value>) -> Resp {
         errs.push("page", "It should be a Positive Integer", "invalid_value");
     }
     if per_page.is_none_or(|p| p > 100) {
-        errs.push("per_page", "It should be a Positive Integer less than or equal to 100", "invalid_value");
+        errs.push(
+            "per_page",
+            "It should be a Positive Integer less than or equal to 100",
+            "invalid_value",
+        );
     }
     if let Err(resp) = errs.into_result() {
         return resp;
@@ -290,7 +339,11 @@ pub(crate) fn paginate(st: &State, r: &Req, items: Vec<Value>) -> Resp {
             .map(str::to_string)
             .or_else(|| st.bound.map(|a| a.to_string()))
             .unwrap_or_else(|| "127.0.0.1".to_string());
-        let next = format!("<http://{host}{}?page={}&per_page={per_page}>; rel=\"next\"", r.path, page + 1);
+        let next = format!(
+            "<http://{host}{}?page={}&per_page={per_page}>; rel=\"next\"",
+            r.path,
+            page + 1
+        );
         resp.with_header("link", next)
     } else {
         resp

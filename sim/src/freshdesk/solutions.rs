@@ -12,7 +12,11 @@ use crate::util::html_to_text;
 pub(crate) fn get(st: &State, r: &Req, segs: &[&str]) -> Resp {
     let id = |s: &str| s.parse::<u64>().ok();
     let list = |items: Vec<&Map<String, Value>>| {
-        paginate(st, r, items.into_iter().cloned().map(Value::Object).collect())
+        paginate(
+            st,
+            r,
+            items.into_iter().cloned().map(Value::Object).collect(),
+        )
     };
     let one = |item: Option<&Map<String, Value>>| match item {
         Some(v) => Resp::json(200, Value::Object(v.clone())),
@@ -25,7 +29,9 @@ pub(crate) fn get(st: &State, r: &Req, segs: &[&str]) -> Resp {
             Some(c) => list(
                 st.folders
                     .values()
-                    .filter(|f| num(f, "category_id") == Some(c) && num(f, "parent_folder_id").is_none())
+                    .filter(|f| {
+                        num(f, "category_id") == Some(c) && num(f, "parent_folder_id").is_none()
+                    })
                     .collect(),
             ),
             None => Resp::not_found(),
@@ -41,7 +47,12 @@ pub(crate) fn get(st: &State, r: &Req, segs: &[&str]) -> Resp {
             None => Resp::not_found(),
         },
         ["folders", f, "articles"] => match id(f).filter(|f| st.folders.contains_key(f)) {
-            Some(f) => list(st.articles.values().filter(|a| num(a, "folder_id") == Some(f)).collect()),
+            Some(f) => list(
+                st.articles
+                    .values()
+                    .filter(|a| num(a, "folder_id") == Some(f))
+                    .collect(),
+            ),
             None => Resp::not_found(),
         },
         ["articles", a] => one(id(a).and_then(|a| st.articles.get(&a))),
@@ -65,7 +76,12 @@ impl State {
     }
 
     /// `None` when the category (or the parent folder) does not exist.
-    pub(crate) fn insert_folder(&mut self, category_id: u64, parent: Option<u64>, name: &str) -> Option<u64> {
+    pub(crate) fn insert_folder(
+        &mut self,
+        category_id: u64,
+        parent: Option<u64>,
+        name: &str,
+    ) -> Option<u64> {
         if !self.categories.contains_key(&category_id) {
             return None;
         }
@@ -93,7 +109,10 @@ impl State {
         folder.insert("articles_count".into(), json!(n + 1));
         let category_id = num(folder, "category_id");
         let mut given = into_map(given);
-        let id = given.remove("id").and_then(|v| v.as_u64()).unwrap_or(self.next_article);
+        let id = given
+            .remove("id")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(self.next_article);
         self.next_article = self.next_article.max(id + 1);
         let now = self.clock.now();
         let mut a = into_map(json!({

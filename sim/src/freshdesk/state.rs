@@ -214,7 +214,12 @@ impl State {
     pub(crate) fn custom_names(fields: &[Value]) -> Vec<String> {
         fields
             .iter()
-            .filter(|f| !f.get("type").and_then(Value::as_str).unwrap_or("").starts_with("default_"))
+            .filter(|f| {
+                !f.get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .starts_with("default_")
+            })
             .filter_map(|f| f.get("name").and_then(Value::as_str).map(str::to_string))
             .collect()
     }

@@ -21,7 +21,12 @@ pub(crate) fn get(st: &State, r: &Req, id: u64) -> Resp {
     };
     let includes: Vec<&str> = r
         .param("include")
-        .map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect())
+        .map(|s| {
+            s.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
         .unwrap_or_default();
     if includes.iter().any(|i| !INCLUDES.contains(i)) {
         let allowed: Vec<String> = INCLUDES.iter().map(|s| s.to_string()).collect();
@@ -33,7 +38,12 @@ pub(crate) fn get(st: &State, r: &Req, id: u64) -> Resp {
     }
     for inc in includes {
         let value = match inc {
-            "stats" => st.stats.get(&id).cloned().map(Value::Object).unwrap_or(Value::Null),
+            "stats" => st
+                .stats
+                .get(&id)
+                .cloned()
+                .map(Value::Object)
+                .unwrap_or(Value::Null),
             "requester" => requester(st, &t),
             "company" => Value::Null,
             _ => {
@@ -130,7 +140,12 @@ fn validate_put(st: &State, body: &Map<String, Value>) -> Result<(), Resp> {
             "priority" => validate::int_choice(&mut errs, k, v, &[1, 2, 3, 4]),
             "status" => {
                 let allowed: Vec<u64> = by_type(fields, "default_status")
-                    .map(|f| choice_values(f).iter().filter_map(|s| s.parse().ok()).collect())
+                    .map(|f| {
+                        choice_values(f)
+                            .iter()
+                            .filter_map(|s| s.parse().ok())
+                            .collect()
+                    })
                     .unwrap_or_else(|| vec![2, 3, 4, 5]);
                 validate::int_choice(&mut errs, k, v, &allowed)
             }
@@ -148,17 +163,21 @@ fn validate_put(st: &State, body: &Map<String, Value>) -> Result<(), Resp> {
             "group_id" => match v {
                 Value::Null => {}
                 v if v.as_u64().is_some_and(|g| st.groups.contains_key(&g)) => {}
-                v if v.as_u64().is_some() => {
-                    errs.push(k, "There is no group matching the given group_id", "invalid_value")
-                }
+                v if v.as_u64().is_some() => errs.push(
+                    k,
+                    "There is no group matching the given group_id",
+                    "invalid_value",
+                ),
                 v => errs.mismatch(k, "Positive Integer", v),
             },
             "responder_id" => match v {
                 Value::Null => {}
                 v if v.as_u64().is_some_and(|a| st.agents.contains_key(&a)) => {}
-                v if v.as_u64().is_some() => {
-                    errs.push(k, "There is no agent matching the given responder_id", "invalid_value")
-                }
+                v if v.as_u64().is_some() => errs.push(
+                    k,
+                    "There is no agent matching the given responder_id",
+                    "invalid_value",
+                ),
                 v => errs.mismatch(k, "Positive Integer", v),
             },
             "tags" => validate::string_array(&mut errs, k, v),
@@ -211,16 +230,21 @@ pub(crate) fn add_conversation(st: &mut State, r: &Req, id: u64, note: bool) -> 
     }
     match body.get("body") {
         None => errs.push("body", "It should be a/an String", "missing_field"),
-        Some(Value::String(s)) if s.trim().is_empty() => {
-            errs.push("body", "It should not be blank as this is a mandatory field", "missing_field")
-        }
+        Some(Value::String(s)) if s.trim().is_empty() => errs.push(
+            "body",
+            "It should not be blank as this is a mandatory field",
+            "missing_field",
+        ),
         _ => {}
     }
     if let Err(resp) = errs.into_result() {
         return resp;
     }
     let flag = |k: &str, d: bool| body.get(k).and_then(Value::as_bool).unwrap_or(d);
-    let user_id = body.get("user_id").and_then(Value::as_u64).unwrap_or(BOT_AGENT_ID);
+    let user_id = body
+        .get("user_id")
+        .and_then(Value::as_u64)
+        .unwrap_or(BOT_AGENT_ID);
     let mut conv = json!({
         "body": body.get("body").cloned().unwrap_or(Value::Null),
         "private": note && flag("private", true),
@@ -229,8 +253,14 @@ pub(crate) fn add_conversation(st: &mut State, r: &Req, id: u64, note: bool) -> 
         "user_id": user_id,
     });
     if let Some(c) = conv.as_object_mut() {
-        let emails = body.get("notify_emails").cloned().unwrap_or_else(|| json!([]));
-        c.insert(if note { "notified_to" } else { "to_emails" }.into(), emails);
+        let emails = body
+            .get("notify_emails")
+            .cloned()
+            .unwrap_or_else(|| json!([]));
+        c.insert(
+            if note { "notified_to" } else { "to_emails" }.into(),
+            emails,
+        );
         for k in ["cc_emails", "bcc_emails", "from_email"] {
             if let Some(v) = body.get(k) {
                 c.insert(k.into(), v.clone());
@@ -264,17 +294,33 @@ pub(crate) fn add_conversation(st: &mut State, r: &Req, id: u64, note: bool) -> 
 /// `GET /ticket_fields`: group/agent choices reflect the account's current
 /// groups and agents (`{"name": id}` maps, as Freshdesk serves them).
 pub(crate) fn served_fields(st: &State) -> Vec<Value> {
-    let groups: Map<String, Value> = st.groups.iter().map(|(id, n)| (n.clone(), json!(id))).collect();
+    let groups: Map<String, Value> = st
+        .groups
+        .iter()
+        .map(|(id, n)| (n.clone(), json!(id)))
+        .collect();
     let agents: Map<String, Value> = st
         .agents
         .iter()
-        .map(|(id, a)| (a.get("name").and_then(Value::as_str).unwrap_or("").to_string(), json!(id)))
+        .map(|(id, a)| {
+            (
+                a.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                json!(id),
+            )
+        })
         .collect();
     st.ticket_fields
         .iter()
         .cloned()
         .map(|mut f| {
-            let kind = f.get("type").and_then(Value::as_str).unwrap_or("").to_string();
+            let kind = f
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             if let Some(obj) = f.as_object_mut() {
                 match kind.as_str() {
                     "default_group" => obj.insert("choices".into(), Value::Object(groups.clone())),

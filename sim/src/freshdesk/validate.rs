@@ -20,11 +20,18 @@ impl Errors {
     }
 
     pub(crate) fn invalid_field(&mut self, field: &str) {
-        self.push(field, "Unexpected/invalid field in request", "invalid_field");
+        self.push(
+            field,
+            "Unexpected/invalid field in request",
+            "invalid_field",
+        );
     }
 
     pub(crate) fn mismatch(&mut self, field: &str, expected: &str, got: &Value) {
-        let msg = format!("Value set is of type {}.It should be a/an {expected}", type_name(got));
+        let msg = format!(
+            "Value set is of type {}.It should be a/an {expected}",
+            type_name(got)
+        );
         self.push(field, msg, "datatype_mismatch");
     }
 
@@ -86,7 +93,11 @@ pub(crate) fn string(errs: &mut Errors, field: &str, v: &Value, nullable: bool) 
 pub(crate) fn string_array(errs: &mut Errors, field: &str, v: &Value) {
     match v.as_array() {
         Some(items) if items.iter().all(Value::is_string) => {}
-        Some(_) => errs.push(field, "It should contain elements of type String only", "datatype_mismatch"),
+        Some(_) => errs.push(
+            field,
+            "It should contain elements of type String only",
+            "datatype_mismatch",
+        ),
         None => errs.mismatch(field, "Array", v),
     }
 }
@@ -109,7 +120,10 @@ pub(crate) fn custom_fields(errs: &mut Errors, v: &Value, defs: &[Value], custom
         if value.is_null() {
             continue;
         }
-        let kind = def.get("type").and_then(Value::as_str).unwrap_or("custom_text");
+        let kind = def
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("custom_text");
         match kind {
             "custom_number" if !(value.is_i64() || value.is_u64()) => {
                 errs.mismatch(&field, "Integer", value)
@@ -139,10 +153,18 @@ fn check_text(errs: &mut Errors, field: &str, kind: &str, value: &Value) {
         return;
     };
     if kind == "custom_text" && s.chars().count() > 255 {
-        errs.push(field, "It should be a/an String with maximum 255 characters", "invalid_value");
+        errs.push(
+            field,
+            "It should be a/an String with maximum 255 characters",
+            "invalid_value",
+        );
     }
     if kind == "custom_date" && !is_date(s) {
-        errs.push(field, "It should be in the 'yyyy-mm-dd' format", "invalid_value");
+        errs.push(
+            field,
+            "It should be in the 'yyyy-mm-dd' format",
+            "invalid_value",
+        );
     }
 }
 

@@ -9,14 +9,40 @@ use serde_json::{json, Map, Value};
 
 /// Words that lower the sentiment score and raise the escalation risk.
 pub const NEGATIVE: [&str; 9] = [
-    "angry", "terrible", "worst", "unacceptable", "third time", "cancel", "refund", "ridiculous",
+    "angry",
+    "terrible",
+    "worst",
+    "unacceptable",
+    "third time",
+    "cancel",
+    "refund",
+    "ridiculous",
     "furious",
 ];
-const POSITIVE: [&str; 7] = ["thank", "great", "love", "happy", "awesome", "perfect", "excellent"];
-const ANGRY: [&str; 7] = ["angry", "furious", "unacceptable", "terrible", "worst", "ridiculous", "third time"];
+const POSITIVE: [&str; 7] = [
+    "thank",
+    "great",
+    "love",
+    "happy",
+    "awesome",
+    "perfect",
+    "excellent",
+];
+const ANGRY: [&str; 7] = [
+    "angry",
+    "furious",
+    "unacceptable",
+    "terrible",
+    "worst",
+    "ridiculous",
+    "third time",
+];
 
 fn text_of(b: &Map<String, Value>, key: &str) -> String {
-    b.get(key).and_then(Value::as_str).unwrap_or("").to_lowercase()
+    b.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_lowercase()
 }
 
 fn any(text: &str, words: &[&str]) -> bool {
@@ -56,9 +82,13 @@ pub(crate) fn classify(b: &Map<String, Value>) -> Value {
 }
 
 pub(crate) fn route(b: &Map<String, Value>, groups: &HashMap<String, u64>) -> Value {
-    let category = b.get("category").and_then(Value::as_str).unwrap_or("general_inquiry");
+    let category = b
+        .get("category")
+        .and_then(Value::as_str)
+        .unwrap_or("general_inquiry");
     let team = format!("{category}-team");
-    let mut out = json!({"team": team, "reason": format!("Category '{category}' is handled by {team}")});
+    let mut out =
+        json!({"team": team, "reason": format!("Category '{category}' is handled by {team}")});
     if let (Some(g), Some(obj)) = (groups.get(category), out.as_object_mut()) {
         obj.insert("group_id".into(), json!(g));
     }
@@ -76,7 +106,10 @@ pub(crate) fn draft(b: &Map<String, Value>, n: u64) -> Value {
         })
         .and_then(|m| m.get("content").and_then(Value::as_str))
         .unwrap_or("");
-    let line = last_customer.lines().find(|l| !l.trim().is_empty()).unwrap_or("your request");
+    let line = last_customer
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("your request");
     let snippet: String = line.trim().chars().take(60).collect();
     let language = b.get("language").and_then(Value::as_str).unwrap_or("en");
     json!({
@@ -91,7 +124,11 @@ pub(crate) fn draft(b: &Map<String, Value>, n: u64) -> Value {
 
 pub(crate) fn analyze(b: &Map<String, Value>) -> Value {
     let text = text_of(b, "text");
-    let triggers: Vec<&str> = NEGATIVE.iter().copied().filter(|w| text.contains(w)).collect();
+    let triggers: Vec<&str> = NEGATIVE
+        .iter()
+        .copied()
+        .filter(|w| text.contains(w))
+        .collect();
     let positive = any(&text, &POSITIVE);
     let (score, risk) = match triggers.len() {
         0 if positive => (0.6, 0.05),
@@ -138,7 +175,11 @@ pub(crate) fn gaps(classified: &[String], articles: &[Value]) -> Value {
     let covered = |topic: &str| {
         let words = topic.replace('_', " ");
         articles.iter().any(|a| {
-            let title = a.get("title").and_then(Value::as_str).unwrap_or("").to_lowercase();
+            let title = a
+                .get("title")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_lowercase();
             let tagged = a
                 .get("tags")
                 .and_then(Value::as_array)
@@ -164,7 +205,9 @@ mod tests {
 
     #[test]
     fn two_negative_words_are_an_escalation() {
-        let a = analyze(&obj(json!({"text": "Third time asking, this is unacceptable"})));
+        let a = analyze(&obj(
+            json!({"text": "Third time asking, this is unacceptable"}),
+        ));
         assert_eq!(a["label"], "negative");
         assert_eq!(a["escalation_risk"], 0.8);
         assert_eq!(a["triggers"], json!(["unacceptable", "third time"]));

@@ -13,7 +13,14 @@ use serde_json::{json, Value};
 use super::{answers, validate, SimpliRequest, SimpliSim, SimpliState};
 
 const MAX_BODY: usize = 2 * 1024 * 1024;
-const POSTS: [&str; 6] = ["/classify", "/route", "/api/v1/draft", "/analyze", "/evaluate", "/articles"];
+const POSTS: [&str; 6] = [
+    "/classify",
+    "/route",
+    "/api/v1/draft",
+    "/analyze",
+    "/evaluate",
+    "/articles",
+];
 const GETS: [&str; 3] = ["/gaps", "/health", "/articles"];
 
 pub(crate) fn router(sim: SimpliSim) -> Router {
@@ -21,7 +28,9 @@ pub(crate) fn router(sim: SimpliSim) -> Router {
 }
 
 fn header(h: &HeaderMap, name: &str) -> Option<String> {
-    h.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 fn error_code(status: u16) -> &'static str {
@@ -41,13 +50,16 @@ fn error_code(status: u16) -> &'static str {
 }
 
 fn error(status: u16, detail: &str, request_id: &str) -> (u16, Value) {
-    let body = json!({"error_code": error_code(status), "detail": detail, "request_id": request_id});
+    let body =
+        json!({"error_code": error_code(status), "detail": detail, "request_id": request_id});
     (status, body)
 }
 
 async fn handle(State(sim): State<SimpliSim>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .unwrap_or_default();
     let path = parts.uri.path().to_string();
     let method = parts.method.as_str().to_string();
     let request_id = header(&parts.headers, "x-request-id");
@@ -58,7 +70,9 @@ async fn handle(State(sim): State<SimpliSim>, req: Request) -> Response {
     }
     let mut st = sim.state();
     st.next_request += 1;
-    let rid = request_id.clone().unwrap_or_else(|| format!("simpli-{}", st.next_request));
+    let rid = request_id
+        .clone()
+        .unwrap_or_else(|| format!("simpli-{}", st.next_request));
     let (status, out) = respond(&mut st, &method, &path, &bytes, api_key.as_deref(), &rid);
     let logged = if bytes.is_empty() {
         Value::Null
@@ -66,7 +80,14 @@ async fn handle(State(sim): State<SimpliSim>, req: Request) -> Response {
         serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
     };
-    st.log.push(SimpliRequest { method, path, body: logged, request_id, api_key, status });
+    st.log.push(SimpliRequest {
+        method,
+        path,
+        body: logged,
+        request_id,
+        api_key,
+        status,
+    });
     drop(st);
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (code, Json(out)).into_response();
@@ -74,7 +95,8 @@ async fn handle(State(sim): State<SimpliSim>, req: Request) -> Response {
         resp.headers_mut().insert("x-request-id", v);
     }
     if status == 429 {
-        resp.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
+        resp.headers_mut()
+            .insert("retry-after", HeaderValue::from_static("1"));
     }
     resp
 }
@@ -116,8 +138,18 @@ fn respond(
     }
     let body = match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(m)) => m,
-        Ok(_) => return invalid(vec![("body".into(), "Input should be a valid dictionary".into())], rid),
-        Err(e) => return invalid(vec![("body".into(), format!("JSON decode error: {e}"))], rid),
+        Ok(_) => {
+            return invalid(
+                vec![("body".into(), "Input should be a valid dictionary".into())],
+                rid,
+            )
+        }
+        Err(e) => {
+            return invalid(
+                vec![("body".into(), format!("JSON decode error: {e}"))],
+                rid,
+            )
+        }
     };
     let errors = validate::body(path, &body);
     if !errors.is_empty() {
@@ -158,7 +190,13 @@ fn get(st: &SimpliState, path: &str) -> (u16, Value) {
         .iter()
         .filter(|r| r.path == "/classify" && r.status == 200)
         .map(|r| {
-            let part = |k: &str| r.body.get(k).and_then(Value::as_str).unwrap_or("").to_lowercase();
+            let part = |k: &str| {
+                r.body
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_lowercase()
+            };
             answers::category(&format!("{} {}", part("subject"), part("body"))).to_string()
         })
         .collect();

@@ -21,10 +21,19 @@ pub(crate) fn body(path: &str, b: &Map<String, Value>) -> FieldErrors {
             let text = opt_string(&mut e, b, "body");
             let blank = |s: Option<&str>| s.is_none_or(|s| s.trim().is_empty());
             if e.is_empty() && blank(subject) && blank(text) {
-                e.push(("body".into(), "Either subject or body must be a non-empty string".into()));
+                e.push((
+                    "body".into(),
+                    "Either subject or body must be a non-empty string".into(),
+                ));
             }
-            if !b.get("metadata").is_none_or(|m| m.is_object() || m.is_null()) {
-                e.push(("metadata".into(), "Input should be a valid dictionary".into()));
+            if !b
+                .get("metadata")
+                .is_none_or(|m| m.is_object() || m.is_null())
+            {
+                e.push((
+                    "metadata".into(),
+                    "Input should be a valid dictionary".into(),
+                ));
             }
         }
         "/route" => {
@@ -47,7 +56,10 @@ pub(crate) fn body(path: &str, b: &Map<String, Value>) -> FieldErrors {
         }
         "/articles" => {
             if req_string(&mut e, b, "title").is_some_and(|t| t.trim().is_empty()) {
-                e.push(("title".into(), "String should have at least 1 character".into()));
+                e.push((
+                    "title".into(),
+                    "String should have at least 1 character".into(),
+                ));
             }
             req_string(&mut e, b, "content");
             opt_string(&mut e, b, "source");
@@ -56,7 +68,10 @@ pub(crate) fn body(path: &str, b: &Map<String, Value>) -> FieldErrors {
                 Some(Value::Array(items)) => {
                     for (i, t) in items.iter().enumerate() {
                         if !t.is_string() {
-                            e.push((format!("tags[{i}]"), "Input should be a valid string".into()));
+                            e.push((
+                                format!("tags[{i}]"),
+                                "Input should be a valid string".into(),
+                            ));
                         }
                     }
                 }
@@ -80,9 +95,15 @@ fn analyze(e: &mut FieldErrors, b: &Map<String, Value>) {
     if let Some(text) = req_string(e, b, "text") {
         let n = text.chars().count();
         if n == 0 {
-            e.push(("text".into(), "String should have at least 1 character".into()));
+            e.push((
+                "text".into(),
+                "String should have at least 1 character".into(),
+            ));
         } else if n > MAX_TEXT {
-            e.push(("text".into(), format!("String should have at most {MAX_TEXT} characters")));
+            e.push((
+                "text".into(),
+                format!("String should have at most {MAX_TEXT} characters"),
+            ));
         }
     }
     if let Some(ch) = opt_string(e, b, "channel") {
@@ -102,7 +123,9 @@ pub(crate) fn valid_customer_id(id: &str) -> bool {
         Some((first, rest)) => {
             first.is_ascii_alphanumeric()
                 && rest.len() <= 63
-                && rest.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
+                && rest
+                    .iter()
+                    .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
         }
         None => false,
     }
@@ -140,21 +163,34 @@ fn messages(e: &mut FieldErrors, b: &Map<String, Value>, key: &str) {
         Some(_) => return e.push((key.into(), "Input should be a valid list".into())),
     };
     if items.is_empty() {
-        e.push((key.into(), "List should have at least 1 item after validation, not 0".into()));
+        e.push((
+            key.into(),
+            "List should have at least 1 item after validation, not 0".into(),
+        ));
     }
     for (i, m) in items.iter().enumerate() {
         let Some(m) = m.as_object() else {
-            e.push((format!("{key}[{i}]"), "Input should be a valid dictionary".into()));
+            e.push((
+                format!("{key}[{i}]"),
+                "Input should be a valid dictionary".into(),
+            ));
             continue;
         };
         let mut inner = FieldErrors::new();
         if let Some(role) = req_string(&mut inner, m, "role") {
             if !ROLES.contains(&role) {
-                inner.push(("role".into(), "Input should be 'customer', 'agent' or 'system'".into()));
+                inner.push((
+                    "role".into(),
+                    "Input should be 'customer', 'agent' or 'system'".into(),
+                ));
             }
         }
         req_string(&mut inner, m, "content");
-        e.extend(inner.into_iter().map(|(f, msg)| (format!("{key}[{i}].{f}"), msg)));
+        e.extend(
+            inner
+                .into_iter()
+                .map(|(f, msg)| (format!("{key}[{i}].{f}"), msg)),
+        );
     }
 }
 

@@ -1,0 +1,79 @@
+//! customer-replied: score the sentiment of the customer's newest public reply (only its new
+//! text, not the quoted thread), store it on the contact, and tag the ticket when the
+//! escalation risk crosses the threshold.
+
+use serde_json::json;
+use shared::freshdesk::{merge_tags, Conversation, FreshdeskError, TicketUpdate};
+use shared::text::reply_new_text;
+use shared::{Failures, Job, JobCtx, JobError, Outcome};
+
+pub struct CustomerReplied;
+
+pub const TAG_ESCALATION: &str = "escalation-risk:high";
+
+/// The newest public message from the customer (latest `created_at`, then highest id).
+pub fn newest_public_incoming(conversations: &[Conversation]) -> Option<&Conversation> {
+    conversations
+        .iter()
+        .filter(|c| c.is_public_incoming())
+        .max_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)))
+}
+
+impl Job for CustomerReplied {
+    const EVENT: &'static str = "customer-replied";
+
+    async fn run<'a>(&'a self, ctx: &'a JobCtx<'a>) -> Result<Outcome, JobError> {
+        let app = ctx.app;
+        let ticket = match app.freshdesk.get_ticket(ctx.ticket_id, false, ctx.deadline).await {
+            Err(FreshdeskError::NotFound { .. }) => return Ok(Outcome::Skipped("ticket not found".into())),
+            other => other?,
+        };
+        if ticket.deleted || ticket.spam {
+            return Ok(Outcome::Skipped("ticket deleted or spam".into()));
+        }
+        let conversations = app.freshdesk.conversations(ticket.id, ctx.deadline).await?;
+        let Some(reply) = newest_public_incoming(&conversations) else {
+            return Ok(Outcome::Skipped("no public customer reply".into()));
+        };
+        if let Some(early) = ctx.claim(format!("{}#{}#{}", Self::EVENT, ticket.id, reply.id)).await? {
+            return Ok(early);
+        }
+        let Some(requester) = ticket.requester_id else {
+            return Ok(Outcome::Skipped("ticket has no requester".into()));
+        };
+        let text = reply_new_text(&reply.body, &reply.body_text);
+        if text.is_empty() {
+            return Ok(Outcome::Skipped("reply has no new text".into()));
+        }
+        let sentiment = app
+            .simpli
+            .analyze(&requester.to_string(), &text, ticket.source, &ctx.request_id_for("sentiment"), ctx.deadline)
+            .await?;
+
+        let account = app.account(ctx.deadline).await?;
+        let mut failures = Failures::default();
+        let fields = account.sentiment_fields(sentiment.score, sentiment.escalation_risk);
+        if !fields.is_empty() && !ctx.step_done("contact") {
+            match app.freshdesk.update_contact_fields(requester, fields, ctx.deadline).await {
+                Ok(_) => ctx.step("contact").await?,
+                Err(e) => failures.push(e),
+            }
+        }
+        let escalate = sentiment.escalation_risk >= app.config.escalation_threshold;
+        let tagged = escalate && !ticket.tags.iter().any(|t| t.eq_ignore_ascii_case(TAG_ESCALATION));
+        if tagged && !ctx.step_done("ticket-tag") {
+            let update = TicketUpdate { tags: Some(merge_tags(&ticket.tags, &[TAG_ESCALATION.to_string()])), ..Default::default() };
+            match app.freshdesk.update_ticket(ticket.id, &update, ctx.deadline).await {
+                Ok(_) => ctx.step("ticket-tag").await?,
+                Err(e) => failures.push(e),
+            }
+        }
+        failures.into_result(Outcome::Processed(json!({
+            "conversation_id": reply.id,
+            "score": sentiment.score,
+            "label": sentiment.label,
+            "escalation_risk": sentiment.escalation_risk,
+            "escalation_tagged": tagged,
+        })))
+    }
+}

@@ -1,0 +1,223 @@
+//! ticket-created: classify, route and prioritise a new ticket, draft a first reply as a
+//! private note, and record the requester's sentiment, in one ticket PUT, one note and one
+//! contact PUT. The three Simpli calls are independent and run concurrently.
+
+use serde_json::{json, Map, Value};
+use shared::freshdesk::discovery::AccountInfo;
+use shared::freshdesk::{merge_tags, FreshdeskError, Ticket, TicketUpdate};
+use shared::simpli::models::{Classification, DraftRequest, Message, Role, Routing, SentimentResult};
+use shared::simpli::SimpliError;
+use shared::{notes, Config, Failures, Job, JobCtx, JobError, Outcome};
+
+pub struct TicketCreated;
+
+const STEP_TICKET: &str = "ticket";
+const STEP_NOTE: &str = "note";
+const STEP_CONTACT: &str = "contact";
+
+pub const TAG_NEEDS_REVIEW: &str = "ai-needs-review";
+pub const TAG_ESCALATION: &str = "escalation-risk:high";
+
+impl Job for TicketCreated {
+    const EVENT: &'static str = "ticket-created";
+
+    async fn run<'a>(&'a self, ctx: &'a JobCtx<'a>) -> Result<Outcome, JobError> {
+        let app = ctx.app;
+        let ticket = match app.freshdesk.get_ticket(ctx.ticket_id, false, ctx.deadline).await {
+            Err(FreshdeskError::NotFound { .. }) => return Ok(Outcome::Skipped("ticket not found".into())),
+            other => other?,
+        };
+        if ticket.deleted || ticket.spam {
+            return Ok(Outcome::Skipped("ticket deleted or spam".into()));
+        }
+        if let Some(early) = ctx.claim(format!("{}#{}", Self::EVENT, ticket.id)).await? {
+            return Ok(early);
+        }
+        let account = app.account(ctx.deadline).await?;
+        let text = ticket.customer_text();
+        let customer_id = ticket.requester_id.map(|id| id.to_string());
+        let has_contact_fields = account.sentiment_score.is_some() || account.escalation_risk.is_some();
+
+        let need_ticket = !ctx.step_done(STEP_TICKET);
+        let need_note = !ctx.step_done(STEP_NOTE) && !text.is_empty();
+        let need_contact = !ctx.step_done(STEP_CONTACT) && customer_id.is_some() && has_contact_fields;
+        let need_sentiment = (need_ticket || need_contact) && !text.is_empty() && customer_id.is_some();
+
+        let triage = async {
+            if !need_ticket {
+                return None;
+            }
+            Some(triage(ctx, &ticket, &text).await)
+        };
+        let sentiment = async {
+            let id = customer_id.as_deref().filter(|_| need_sentiment)?;
+            Some(app.simpli.analyze(id, &text, ticket.source, &ctx.request_id_for("sentiment"), ctx.deadline).await)
+        };
+        let draft = async {
+            if !need_note {
+                return None;
+            }
+            let req = DraftRequest {
+                ticket_id: ticket.id.to_string(),
+                conversation: vec![Message { role: Role::Customer, content: text.clone() }],
+                style: &app.config.draft_style,
+                language: &app.config.draft_language,
+            };
+            Some(app.simpli.draft(&req, &ctx.request_id_for("draft"), ctx.deadline).await)
+        };
+        let (triage, sentiment, draft) = tokio::join!(triage, sentiment, draft);
+
+        let mut failures = Failures::default();
+        let mut summary = Map::new();
+
+        if let Some(draft) = draft {
+            match draft {
+                Ok(d) if !d.draft.trim().is_empty() => match app.freshdesk.add_private_note(ticket.id, &notes::draft_note(&d), ctx.deadline).await {
+                    Ok(_) => {
+                        ctx.step(STEP_NOTE).await?;
+                        summary.insert("note".into(), json!(true));
+                    }
+                    Err(e) => failures.push(e),
+                },
+                Ok(_) => tracing::warn!("Reply returned an empty draft; no note posted"),
+                Err(e) => failures.push(e),
+            }
+        }
+
+        // The ticket PUT needs the escalation verdict: a sentiment failure that a retry can
+        // fix postpones it; one that cannot (bad data) lets it go ahead without the tag.
+        let (sentiment, sentiment_postponed) = match sentiment {
+            Some(Ok(s)) => (Some(s), false),
+            Some(Err(e)) => {
+                let postponed = e.is_retryable();
+                failures.push(e);
+                (None, postponed)
+            }
+            None => (None, false),
+        };
+
+        if let Some(triage) = triage {
+            match triage {
+                Ok((class, routing)) if !sentiment_postponed => {
+                    let update = ticket_update(&app.config, &account, &ticket, &class, &routing, sentiment.as_ref());
+                    summary.insert("category".into(), json!(class.category));
+                    summary.insert("urgency".into(), json!(class.urgency));
+                    summary.insert("confidence".into(), json!(class.confidence));
+                    match app.freshdesk.update_ticket(ticket.id, &update, ctx.deadline).await {
+                        Ok(_) => {
+                            ctx.step(STEP_TICKET).await?;
+                            summary.insert("ticket_update".into(), serde_json::to_value(&update).unwrap_or(Value::Null));
+                        }
+                        Err(e) => failures.push(e),
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => failures.push(e),
+            }
+        }
+
+        if let (Some(s), true, Some(contact)) = (&sentiment, need_contact, ticket.requester_id) {
+            let fields = account.sentiment_fields(s.score, s.escalation_risk);
+            if !fields.is_empty() {
+                match app.freshdesk.update_contact_fields(contact, fields, ctx.deadline).await {
+                    Ok(_) => {
+                        ctx.step(STEP_CONTACT).await?;
+                        summary.insert("contact".into(), json!(true));
+                    }
+                    Err(e) => failures.push(e),
+                }
+            }
+        }
+        if let Some(s) = &sentiment {
+            summary.insert("sentiment".into(), json!({"score": s.score, "escalation_risk": s.escalation_risk}));
+        }
+        failures.into_result(Outcome::Processed(Value::Object(summary)))
+    }
+}
+
+/// Triage `/classify` then `/route`. A route that cannot work (4xx) leaves the group alone.
+async fn triage(ctx: &JobCtx<'_>, ticket: &Ticket, text: &str) -> Result<(Classification, Routing), SimpliError> {
+    let app = ctx.app;
+    let body = if text.is_empty() { ticket.subject.as_str() } else { text };
+    let class = app.simpli.classify(&ticket.subject, body, &ctx.request_id_for("classify"), ctx.deadline).await?;
+    let routing = match app.simpli.route(ticket.id, &class, &ctx.request_id_for("route"), ctx.deadline).await {
+        Ok(r) => r,
+        Err(e) if !e.is_retryable() => {
+            tracing::warn!(error = %e, "routing failed; group left unchanged");
+            Routing::default()
+        }
+        Err(e) => return Err(e),
+    };
+    Ok((class, routing))
+}
+
+/// Freshdesk priority for a Triage urgency (unknown → Medium).
+pub fn priority_for(urgency: &str) -> i64 {
+    match urgency.trim().to_ascii_lowercase().as_str() {
+        "low" => 1,
+        "medium" => 2,
+        "high" => 3,
+        "critical" | "urgent" => 4,
+        _ => 2,
+    }
+}
+
+/// The one PUT of the job: only changed keys, tags merged, `type` only if the account has it.
+pub fn ticket_update(config: &Config, account: &AccountInfo, ticket: &Ticket, class: &Classification, routing: &Routing, sentiment: Option<&SentimentResult>) -> TicketUpdate {
+    let confident = class.confidence >= config.confidence_threshold;
+    let mut update = TicketUpdate::default();
+    if confident {
+        let priority = priority_for(&class.urgency);
+        if priority != ticket.priority {
+            update.priority = Some(priority);
+        }
+        match config.ticket_type_for(&class.category) {
+            Some(wanted) => match account.ticket_type(&wanted) {
+                Some(t) if ticket.ticket_type.as_deref() != Some(t.as_str()) => update.ticket_type = Some(t),
+                Some(_) => {}
+                None => tracing::warn!(ticket_type = %wanted, "not one of the account's ticket types; type left unchanged"),
+            },
+            None => tracing::info!(category = %class.category, "no TYPE_MAP entry; type left unchanged"),
+        }
+        let group = routing.group_id.or_else(|| routing.team.as_ref().and_then(|t| config.group_map.get(t).copied()));
+        if let Some(g) = group.filter(|g| ticket.group_id != Some(*g)) {
+            update.group_id = Some(g);
+        }
+    }
+    let mut fields = Map::new();
+    if let (Some(spec), false) = (&account.ai_category, class.category.is_empty()) {
+        shared::freshdesk::discovery::insert_or_log(&mut fields, &spec.name, spec.choice_value(&class.category), &class.category);
+    }
+    if let (Some(spec), false) = (&account.ai_urgency, class.urgency.is_empty()) {
+        let lower = class.urgency.to_ascii_lowercase();
+        let wanted = if lower == "critical" || lower == "urgent" {
+            ["critical", "urgent"].into_iter().find(|c| spec.offers(c)).unwrap_or(lower.as_str()).to_string()
+        } else {
+            lower
+        };
+        shared::freshdesk::discovery::insert_or_log(&mut fields, &spec.name, spec.choice_value(&wanted), &wanted);
+    }
+    if let Some(spec) = &account.ai_confidence {
+        shared::freshdesk::discovery::insert_or_log(&mut fields, &spec.name, spec.score_value(class.confidence), "confidence");
+    }
+    update.custom_fields = fields;
+
+    let mut added = Vec::new();
+    if !class.category.is_empty() {
+        added.push(format!("ai-category:{}", class.category));
+    }
+    if !class.urgency.is_empty() {
+        added.push(format!("ai-urgency:{}", class.urgency.to_ascii_lowercase()));
+    }
+    if !confident {
+        added.push(TAG_NEEDS_REVIEW.to_string());
+    }
+    if sentiment.is_some_and(|s| s.escalation_risk >= config.escalation_threshold) {
+        added.push(TAG_ESCALATION.to_string());
+    }
+    let tags = merge_tags(&ticket.tags, &added);
+    if tags != ticket.tags {
+        update.tags = Some(tags);
+    }
+    update
+}
