@@ -174,3 +174,4 @@ pub async fn dynamo_store() -> DynamoDedupStore {
     let table = create_table(&client).await;
     DynamoDedupStore::new(client, table)
 }
+pub mod dedup_suite;

@@ -4,9 +4,9 @@
 
 use serde_json::{json, Value};
 
-use super::server::{Req, Resp};
 use super::state::State;
 use super::validate::{self, Errors};
+use super::wire::{Req, Resp};
 
 const PUT_KEYS: [&str; 10] = [
     "name",

@@ -3,7 +3,9 @@
 //! awkward real-world naming: `cf_` prefixes and a numeric suffix), plus
 //! helpers to read a field's choices in any of Freshdesk's three shapes.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
+
+use super::state::State;
 
 /// API name of the "AI Category" ticket field (custom_text).
 pub const FIELD_AI_CATEGORY: &str = "cf_ai_category";
@@ -179,4 +181,46 @@ pub(crate) fn by_name<'a>(fields: &'a [Value], name: &str) -> Option<&'a Value> 
     fields
         .iter()
         .find(|f| f.get("name").and_then(Value::as_str) == Some(name))
+}
+
+/// `GET /ticket_fields`: group/agent choices reflect the account's current
+/// groups and agents (`{"name": id}` maps, as Freshdesk serves them).
+pub(crate) fn served_ticket_fields(st: &State) -> Vec<Value> {
+    let groups: Map<String, Value> = st
+        .groups
+        .iter()
+        .map(|(id, n)| (n.clone(), json!(id)))
+        .collect();
+    let agents: Map<String, Value> = st
+        .agents
+        .iter()
+        .map(|(id, a)| {
+            (
+                a.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                json!(id),
+            )
+        })
+        .collect();
+    st.ticket_fields
+        .iter()
+        .cloned()
+        .map(|mut f| {
+            let kind = f
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            if let Some(obj) = f.as_object_mut() {
+                match kind.as_str() {
+                    "default_group" => obj.insert("choices".into(), Value::Object(groups.clone())),
+                    "default_agent" => obj.insert("choices".into(), Value::Object(agents.clone())),
+                    _ => None,
+                };
+            }
+            f
+        })
+        .collect()
 }

@@ -4,8 +4,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::server::{paginate, Req, Resp};
 use super::state::{into_map, State, BOT_AGENT_ID};
+use super::wire::{paginate, Req, Resp};
 use crate::util::html_to_text;
 
 /// `GET /solutions/...`; `segs` is the path after `/solutions`.

@@ -1,5 +1,4 @@
-//! Ticket routes: `GET`/`PUT /tickets/{id}`, `GET /tickets/{id}/conversations`,
-//! `POST /tickets/{id}/notes` and `/reply`, and the served `GET /ticket_fields`.
+//! Ticket routes: `GET /tickets/{id}` (with `include=`) and `PUT /tickets/{id}`.
 //! PUT validation follows the real API: only updatable keys, integer enums,
 //! `type` and dropdowns restricted to their choices, known groups/agents, and
 //! custom fields checked against the account's definitions.
@@ -7,9 +6,9 @@
 use serde_json::{json, Map, Value};
 
 use super::fields::{by_type, choice_values};
-use super::server::{paginate, Req, Resp};
-use super::state::{State, BOT_AGENT_ID};
+use super::state::State;
 use super::validate::{self, Errors};
+use super::wire::{Req, Resp};
 use crate::util::html_to_text;
 
 const INCLUDES: [&str; 4] = ["conversations", "requester", "company", "stats"];
@@ -189,146 +188,4 @@ fn validate_put(st: &State, body: &Map<String, Value>) -> Result<(), Resp> {
         }
     }
     errs.into_result()
-}
-
-pub(crate) fn conversations(st: &State, r: &Req, id: u64) -> Resp {
-    if !st.tickets.contains_key(&id) {
-        return Resp::not_found();
-    }
-    let items: Vec<Value> = st
-        .conversations
-        .get(&id)
-        .map(|cs| cs.iter().cloned().map(Value::Object).collect())
-        .unwrap_or_default();
-    paginate(st, r, items)
-}
-
-/// `POST /tickets/{id}/notes` (`note == true`) or `/reply`.
-pub(crate) fn add_conversation(st: &mut State, r: &Req, id: u64, note: bool) -> Resp {
-    if !st.tickets.contains_key(&id) {
-        return Resp::not_found();
-    }
-    let body = match r.json_object() {
-        Ok(b) => b,
-        Err(resp) => return resp,
-    };
-    let allowed: &[&str] = if note {
-        &["body", "private", "incoming", "notify_emails", "user_id"]
-    } else {
-        &["body", "from_email", "user_id", "cc_emails", "bcc_emails"]
-    };
-    let mut errs = Errors::default();
-    for (k, v) in &body {
-        match k.as_str() {
-            k if !allowed.contains(&k) => errs.invalid_field(k),
-            "body" | "from_email" => validate::string(&mut errs, k, v, false),
-            "private" | "incoming" if !v.is_boolean() => errs.mismatch(k, "Boolean", v),
-            "user_id" if v.as_u64().is_none() => errs.mismatch(k, "Positive Integer", v),
-            "notify_emails" | "cc_emails" | "bcc_emails" => validate::string_array(&mut errs, k, v),
-            _ => {}
-        }
-    }
-    match body.get("body") {
-        None => errs.push("body", "It should be a/an String", "missing_field"),
-        Some(Value::String(s)) if s.trim().is_empty() => errs.push(
-            "body",
-            "It should not be blank as this is a mandatory field",
-            "missing_field",
-        ),
-        _ => {}
-    }
-    if let Err(resp) = errs.into_result() {
-        return resp;
-    }
-    let flag = |k: &str, d: bool| body.get(k).and_then(Value::as_bool).unwrap_or(d);
-    let user_id = body
-        .get("user_id")
-        .and_then(Value::as_u64)
-        .unwrap_or(BOT_AGENT_ID);
-    let mut conv = json!({
-        "body": body.get("body").cloned().unwrap_or(Value::Null),
-        "private": note && flag("private", true),
-        "incoming": note && flag("incoming", false),
-        "source": if note { 2 } else { 0 },
-        "user_id": user_id,
-    });
-    if let Some(c) = conv.as_object_mut() {
-        let emails = body
-            .get("notify_emails")
-            .cloned()
-            .unwrap_or_else(|| json!([]));
-        c.insert(
-            if note { "notified_to" } else { "to_emails" }.into(),
-            emails,
-        );
-        for k in ["cc_emails", "bcc_emails", "from_email"] {
-            if let Some(v) = body.get(k) {
-                c.insert(k.into(), v.clone());
-            }
-        }
-    }
-    let conv_id = st.insert_conversation(id, conv);
-    if note {
-        st.api_notes.insert(conv_id);
-    }
-    let created = st.conversations.get(&id).and_then(|cs| cs.last().cloned());
-    let created_at = created.as_ref().and_then(|c| c.get("created_at").cloned());
-    if let (Some(t), Some(at)) = (st.tickets.get_mut(&id), created_at.clone()) {
-        t.insert("updated_at".into(), at);
-    }
-    if !note {
-        if let (Some(stats), Some(at)) = (st.stats.get_mut(&id), created_at) {
-            stats.insert("agent_responded_at".into(), at.clone());
-            let first = stats.entry("first_responded_at").or_insert(Value::Null);
-            if first.is_null() {
-                *first = at;
-            }
-        }
-    }
-    match created {
-        Some(c) => Resp::json(201, Value::Object(c)),
-        None => Resp::empty(500),
-    }
-}
-
-/// `GET /ticket_fields`: group/agent choices reflect the account's current
-/// groups and agents (`{"name": id}` maps, as Freshdesk serves them).
-pub(crate) fn served_fields(st: &State) -> Vec<Value> {
-    let groups: Map<String, Value> = st
-        .groups
-        .iter()
-        .map(|(id, n)| (n.clone(), json!(id)))
-        .collect();
-    let agents: Map<String, Value> = st
-        .agents
-        .iter()
-        .map(|(id, a)| {
-            (
-                a.get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                json!(id),
-            )
-        })
-        .collect();
-    st.ticket_fields
-        .iter()
-        .cloned()
-        .map(|mut f| {
-            let kind = f
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            if let Some(obj) = f.as_object_mut() {
-                match kind.as_str() {
-                    "default_group" => obj.insert("choices".into(), Value::Object(groups.clone())),
-                    "default_agent" => obj.insert("choices".into(), Value::Object(agents.clone())),
-                    _ => None,
-                };
-            }
-            f
-        })
-        .collect()
 }

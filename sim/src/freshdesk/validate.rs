@@ -7,7 +7,7 @@
 use serde_json::{json, Map, Value};
 
 use super::fields::{by_name, choice_values};
-use super::server::Resp;
+use super::wire::Resp;
 
 /// Collected field errors of one request.
 #[derive(Debug, Default)]
