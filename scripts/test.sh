@@ -14,7 +14,7 @@ fi
 
 PORT=${MOTO_PORT:-$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 mkdir -p target
-"$VENV/bin/python" -m moto.server -H 127.0.0.1 -p "$PORT" > target/moto.log 2>&1 &
+"$VENV/bin/python" scripts/moto_server.py "$PORT" > target/moto.log 2>&1 &
 MOTO_PID=$!
 trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
