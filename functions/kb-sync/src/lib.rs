@@ -11,14 +11,21 @@ use shared::simpli::models::KbArticle;
 use shared::text::html_to_text;
 use shared::{App, JobError};
 
-pub struct KbSync;
+pub struct KbSync {
+    /// Time kept back before the deadline: the run stops when less than this is left.
+    pub stop_margin: Duration,
+}
+
+impl Default for KbSync {
+    fn default() -> Self {
+        Self { stop_margin: Duration::from_secs(10) }
+    }
+}
 
 /// Keeps one run from overlapping another.
 pub const LOCK_KEY: &str = "kb-sync#lock";
 /// The folder to resume from (empty: start at the beginning).
 pub const CURSOR_KEY: &str = "kb-sync#cursor";
-/// Time kept back for the cursor write and the answer.
-const STOP_MARGIN: Duration = Duration::from_secs(3);
 
 pub fn article_key(id: u64) -> String {
     format!("kb-article#{id}")
@@ -33,7 +40,7 @@ impl Scheduled for KbSync {
             shared::dedup::ClaimOutcome::Claimed(c) => c,
             _ => return Ok(json!({"status": "in_progress", "reason": "another kb-sync run holds the lock"})),
         };
-        let result = sync(app, deadline).await;
+        let result = sync(app, deadline, self.stop_margin).await;
         if let Err(e) = app.dedup.release(&claim).await {
             tracing::warn!(error = %e, "could not release the kb-sync lock; it expires with its lease");
         }
@@ -41,13 +48,13 @@ impl Scheduled for KbSync {
     }
 }
 
-async fn sync(app: &App, deadline: Instant) -> Result<Value, JobError> {
+async fn sync(app: &App, deadline: Instant, stop_margin: Duration) -> Result<Value, JobError> {
     let folders = all_folders(app, deadline).await?;
     let cursor = app.dedup.get_marker(CURSOR_KEY).await?.and_then(|c| c.parse::<u64>().ok());
     let start = cursor.and_then(|id| folders.iter().position(|f| f.id == id)).unwrap_or(0);
     let (mut pushed, mut unchanged, mut drafts) = (0u32, 0u32, 0u32);
     for folder in &folders[start..] {
-        if shared::retry::remaining(deadline) < STOP_MARGIN * 2 {
+        if shared::retry::remaining(deadline) < stop_margin {
             app.dedup.put_marker(CURSOR_KEY, &folder.id.to_string()).await?;
             tracing::info!(folder = folder.id, pushed, "kb-sync stopping before the deadline; will resume");
             return Ok(json!({"status": "partial", "pushed": pushed, "unchanged": unchanged, "drafts": drafts, "resume_folder": folder.id}));

@@ -2,5 +2,5 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run_scheduled(kb_sync::KbSync).await
+    shared::lambda::run_scheduled(kb_sync::KbSync::default()).await
 }
