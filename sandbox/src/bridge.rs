@@ -60,7 +60,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route(WEBHOOK_ROUTES[0].0, any(|s: State<Arc<Bridge>>, m: Method, h: HeaderMap, b: Bytes| webhook(s, m, h, b, ticket_created::TicketCreated)))
         .route(WEBHOOK_ROUTES[1].0, any(|s: State<Arc<Bridge>>, m: Method, h: HeaderMap, b: Bytes| webhook(s, m, h, b, customer_replied::CustomerReplied)))
         .route(WEBHOOK_ROUTES[2].0, any(|s: State<Arc<Bridge>>, m: Method, h: HeaderMap, b: Bytes| webhook(s, m, h, b, ticket_resolved::TicketResolved)))
-        .route("/kb-sync", post(kb_sync))
+        .route("/kb-sync", post(run_kb_sync))
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .fallback(|| async { answer(404, json!({"error": "no such route: use POST /freshdesk/<event> or POST /kb-sync"})) })
         .with_state(state)
@@ -88,7 +88,7 @@ async fn webhook<J: Job>(State(bridge): State<Arc<Bridge>>, method: Method, head
 
 /// Runs kb-sync now. Deployed, only EventBridge can start it; here the route wants the webhook
 /// secret, so a tunnelled sandbox does not let anyone spend the account's API credits.
-async fn kb_sync(State(bridge): State<Arc<Bridge>>, headers: HeaderMap) -> Response {
+async fn run_kb_sync(State(bridge): State<Arc<Bridge>>, headers: HeaderMap) -> Response {
     if let Err(refusal) = shared::webhook::authorize(&headers, bridge.app.webhook_secret()) {
         tracing::warn!(event = kb_sync::KbSync::NAME, "request refused: {refusal}");
         return answer(refusal.status(), json!({"error": refusal.to_string()}));

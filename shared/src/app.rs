@@ -50,17 +50,27 @@ impl App {
             || config.job_queue_url.is_some()
             || matches!(config.freshdesk_api_key, SecretSource::SecretsManager(_))
             || matches!(config.webhook_secret, SecretSource::SecretsManager(_));
-        let aws = if needs_aws { Some(aws_config::load_from_env().await) } else { None };
+        let aws = if needs_aws {
+            Some(aws_config::load_from_env().await)
+        } else {
+            None
+        };
         let secrets = crate::secrets::resolve(&config, aws.as_ref()).await?;
         let dedup: Arc<dyn DedupStore> = match (&config.idempotency_table, &aws) {
-            (Some(table), Some(aws)) => Arc::new(DynamoDedupStore::new(aws_sdk_dynamodb::Client::new(aws), table.clone())),
+            (Some(table), Some(aws)) => {
+                Arc::new(DynamoDedupStore::new(aws_sdk_dynamodb::Client::new(aws), table.clone()))
+            }
             _ => {
                 tracing::warn!("IDEMPOTENCY_TABLE is unset: using the in-memory dedup store (dev only; duplicates across containers are not caught)");
                 Arc::new(MemoryDedupStore::new())
             }
         };
         let queue = match (&config.job_queue_url, &aws) {
-            (Some(url), Some(aws)) => Some(crate::queue::JobQueue::new(aws, url.clone(), config.job_dlq_url.clone())),
+            (Some(url), Some(aws)) => Some(crate::queue::JobQueue::new(
+                aws,
+                url.clone(),
+                config.job_dlq_url.clone(),
+            )),
             _ => None,
         };
         Self::with_parts(config, secrets, dedup, queue)
@@ -79,7 +89,12 @@ impl App {
             .user_agent(concat!("simpli-freshdesk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| StartupError::Http(e.to_string()))?;
-        let freshdesk = FreshdeskClient::new(http.clone(), config.freshdesk_base.clone(), &secrets.freshdesk_api_key, config.rate_limit_reserve);
+        let freshdesk = FreshdeskClient::new(
+            http.clone(),
+            config.freshdesk_base.clone(),
+            &secrets.freshdesk_api_key,
+            config.rate_limit_reserve,
+        );
         let simpli = SimpliClients::new(http, config.simpli.clone(), config.simpli_api_key.as_ref());
         Ok(Self {
             config: Arc::new(config),
@@ -100,7 +115,10 @@ impl App {
     pub async fn account(&self, deadline: Instant) -> Result<Arc<AccountInfo>, FreshdeskError> {
         self.account
             .get_or_try_init(|| async {
-                let (tf, cf) = tokio::try_join!(self.freshdesk.ticket_fields(deadline), self.freshdesk.contact_fields(deadline))?;
+                let (tf, cf) = tokio::try_join!(
+                    self.freshdesk.ticket_fields(deadline),
+                    self.freshdesk.contact_fields(deadline)
+                )?;
                 let info = AccountInfo::from_fields(&tf, &cf, &self.config.fields);
                 tracing::info!(ticket_types = info.ticket_types.len(), "account discovered");
                 Ok(Arc::new(info))

@@ -132,7 +132,12 @@ impl Config {
             None => Duration::from_secs(defaults::RETRY_BASE_SECONDS),
             Some(raw) => match raw.parse::<u64>() {
                 Ok(v) if (1..=900).contains(&v) => Duration::from_secs(v),
-                _ => return Err(err("RETRY_BASE_SECONDS", format!("expected whole seconds 1..=900, got {raw:?}"))),
+                _ => {
+                    return Err(err(
+                        "RETRY_BASE_SECONDS",
+                        format!("expected whole seconds 1..=900, got {raw:?}"),
+                    ))
+                }
             },
         };
 
@@ -202,9 +207,7 @@ fn parse_http_url(var: &str, raw: &str) -> Result<Url, ConfigError> {
 /// `acme` (or `acme.freshdesk.com`) → `https://acme.freshdesk.com/api/v2`.
 fn domain_url(domain: &str) -> Result<Url, ConfigError> {
     let sub = domain.trim_end_matches(".freshdesk.com");
-    let valid = !sub.is_empty()
-        && sub.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && !sub.starts_with('-');
+    let valid = !sub.is_empty() && sub.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && !sub.starts_with('-');
     if !valid {
         return Err(err(
             "FRESHDESK_DOMAIN",
@@ -254,8 +257,7 @@ mod tests {
     use secrecy::ExposeSecret;
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: BTreeMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |name| map.get(name).cloned()
     }
 
@@ -316,7 +318,9 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(c.freshdesk_base.as_str(), "http://127.0.0.1:9100/api/v2");
-        assert!(matches!(c.freshdesk_api_key, SecretSource::SecretsManager(ref id) if id == "arn:aws:secretsmanager:x"));
+        assert!(
+            matches!(c.freshdesk_api_key, SecretSource::SecretsManager(ref id) if id == "arn:aws:secretsmanager:x")
+        );
         match &c.webhook_secret {
             SecretSource::Value(s) => assert_eq!(s.expose_secret(), "s3cret"),
             other => panic!("{other:?}"),

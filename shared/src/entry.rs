@@ -26,12 +26,23 @@ pub struct HttpAnswer {
 
 impl HttpAnswer {
     fn refused(r: &Refusal) -> Self {
-        Self { status: r.status(), body: json!({"error": r.to_string()}) }
+        Self {
+            status: r.status(),
+            body: json!({"error": r.to_string()}),
+        }
     }
 }
 
 /// The webhook entry: auth → size → parse → enqueue (queue mode) or run inline.
-pub async fn webhook<J: Job>(app: &App, job: &J, method: &Method, headers: &HeaderMap, body: &[u8], deadline: Instant, request_id: &str) -> HttpAnswer {
+pub async fn webhook<J: Job>(
+    app: &App,
+    job: &J,
+    method: &Method,
+    headers: &HeaderMap,
+    body: &[u8],
+    deadline: Instant,
+    request_id: &str,
+) -> HttpAnswer {
     if let Err(r) = authorize(headers, app.webhook_secret()) {
         tracing::warn!(event = J::EVENT, "webhook refused: {r}");
         return HttpAnswer::refused(&r);
@@ -50,15 +61,26 @@ pub async fn webhook<J: Job>(app: &App, job: &J, method: &Method, headers: &Head
         }
     };
     if let Some(queue) = &app.queue {
-        let msg = JobMessage { event: J::EVENT.to_string(), ticket_id, received_at: now_ms(), request_id: request_id.to_string() };
+        let msg = JobMessage {
+            event: J::EVENT.to_string(),
+            ticket_id,
+            received_at: now_ms(),
+            request_id: request_id.to_string(),
+        };
         return match queue.enqueue(&msg).await {
             Ok(message_id) => {
                 tracing::info!(event = J::EVENT, ticket_id, %message_id, outcome = "queued", "webhook");
-                HttpAnswer { status: 202, body: json!({"status": "queued", "event": J::EVENT, "ticket_id": ticket_id, "request_id": request_id}) }
+                HttpAnswer {
+                    status: 202,
+                    body: json!({"status": "queued", "event": J::EVENT, "ticket_id": ticket_id, "request_id": request_id}),
+                }
             }
             Err(e) => {
                 tracing::error!(event = J::EVENT, ticket_id, error = %e, "enqueue failed");
-                HttpAnswer { status: 503, body: json!({"error": "could not queue the job; retry later"}) }
+                HttpAnswer {
+                    status: 503,
+                    body: json!({"error": "could not queue the job; retry later"}),
+                }
             }
         };
     }
@@ -91,21 +113,40 @@ pub async fn sqs_batch<J: Job>(app: &App, job: &J, event: SqsEvent, deadline: In
 async fn sqs_record<J: Job>(app: &App, job: &J, record: SqsMessage, deadline: Instant) -> bool {
     let body = record.body.clone().unwrap_or_default();
     let receipt = record.receipt_handle.clone().unwrap_or_default();
-    let receive_count: u32 = record.attributes.get("ApproximateReceiveCount").and_then(|c| c.parse().ok()).unwrap_or(1);
+    let receive_count: u32 = record
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(1);
     let Some(queue) = &app.queue else {
         tracing::error!("SQS record received but JOB_QUEUE_URL is unset; returning it to the queue");
         return false;
     };
     let msg = match serde_json::from_str::<JobMessage>(&body) {
         Ok(m) if m.event == J::EVENT && m.ticket_id > 0 => m,
-        Ok(m) => return park(queue, &body, &format!("message for event {} (ticket {}) reached {}", m.event, m.ticket_id, J::EVENT)).await,
+        Ok(m) => {
+            return park(
+                queue,
+                &body,
+                &format!(
+                    "message for event {} (ticket {}) reached {}",
+                    m.event,
+                    m.ticket_id,
+                    J::EVENT
+                ),
+            )
+            .await
+        }
         Err(e) => return park(queue, &body, &format!("not a job message: {e}")).await,
     };
     let report = run_job(app, job, msg.ticket_id, deadline, msg.request_id.clone()).await;
     let delay = match &report.result {
         Ok(Outcome::Processed(_) | Outcome::Duplicate | Outcome::Skipped(_)) => return true,
         Ok(Outcome::InProgress { retry_after }) => *retry_after,
-        Err(JobError::Retryable { retry_after: Some(after), .. }) => *after,
+        Err(JobError::Retryable {
+            retry_after: Some(after),
+            ..
+        }) => *after,
         Err(JobError::Retryable { .. }) => job_backoff(app.config.retry_base, receive_count, fastrand::f64()),
         Err(JobError::Fatal { cause }) => return park(queue, &body, cause).await,
     };

@@ -41,7 +41,9 @@ pub fn classify(event: &Value) -> EventKind {
         == Some("aws:sqs");
     if is_sqs {
         EventKind::Sqs
-    } else if event.get("detail-type").is_some() || event.get("httpMethod").is_none() && event.get("requestContext").is_none() {
+    } else if event.get("detail-type").is_some()
+        || event.get("httpMethod").is_none() && event.get("requestContext").is_none()
+    {
         EventKind::Schedule
     } else {
         EventKind::Http
@@ -95,12 +97,29 @@ pub async fn handle<J: Job>(app: &App, job: &J, payload: Value, ctx: Context) ->
         EventKind::Http => {
             let request: http::Request<lambda_http::Body> = match serde_json::from_value::<LambdaRequest>(payload) {
                 Ok(r) => r.into(),
-                Err(e) => return Ok(http_response(400, &json!({"error": format!("not an API Gateway request: {e}")}))),
+                Err(e) => {
+                    return Ok(http_response(
+                        400,
+                        &json!({"error": format!("not an API Gateway request: {e}")}),
+                    ))
+                }
             };
-            let answer = entry::webhook(app, job, request.method(), request.headers(), request.body().as_ref(), deadline, &ctx.request_id).await;
+            let answer = entry::webhook(
+                app,
+                job,
+                request.method(),
+                request.headers(),
+                request.body().as_ref(),
+                deadline,
+                &ctx.request_id,
+            )
+            .await;
             Ok(http_response(answer.status, &answer.body))
         }
-        EventKind::Schedule => Err(Error::from(format!("{} is a webhook function: scheduled events are not accepted", J::EVENT))),
+        EventKind::Schedule => Err(Error::from(format!(
+            "{} is a webhook function: scheduled events are not accepted",
+            J::EVENT
+        ))),
     }
 }
 
@@ -141,9 +160,21 @@ mod tests {
 
     #[test]
     fn recognises_each_event_kind() {
-        assert_eq!(classify(&json!({"Records": [{"eventSource": "aws:sqs", "body": "{}"}]})), EventKind::Sqs);
-        assert_eq!(classify(&json!({"version": "0", "detail-type": "Scheduled Event", "source": "aws.events"})), EventKind::Schedule);
-        assert_eq!(classify(&json!({"version": "2.0", "routeKey": "POST /x", "requestContext": {"http": {"method": "POST"}}})), EventKind::Http);
-        assert_eq!(classify(&json!({"httpMethod": "POST", "resource": "/x"})), EventKind::Http);
+        assert_eq!(
+            classify(&json!({"Records": [{"eventSource": "aws:sqs", "body": "{}"}]})),
+            EventKind::Sqs
+        );
+        assert_eq!(
+            classify(&json!({"version": "0", "detail-type": "Scheduled Event", "source": "aws.events"})),
+            EventKind::Schedule
+        );
+        assert_eq!(
+            classify(&json!({"version": "2.0", "routeKey": "POST /x", "requestContext": {"http": {"method": "POST"}}})),
+            EventKind::Http
+        );
+        assert_eq!(
+            classify(&json!({"httpMethod": "POST", "resource": "/x"})),
+            EventKind::Http
+        );
     }
 }

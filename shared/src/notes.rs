@@ -50,7 +50,12 @@ pub fn qa_note(qa: &EvaluateResponse) -> String {
     if !qa.dimensions.is_empty() {
         html.push_str("<ul>");
         for (name, score) in &qa.dimensions {
-            let _ = write!(html, "<li>{}: {}%</li>", escape_text(&dimension_label(name)), percent(*score));
+            let _ = write!(
+                html,
+                "<li>{}: {}%</li>",
+                escape_text(&dimension_label(name)),
+                percent(*score)
+            );
         }
         html.push_str("</ul>");
     }
@@ -86,7 +91,11 @@ mod tests {
 
     #[test]
     fn draft_note_escapes_model_text() {
-        let d = DraftResponse { draft: "<script>alert(1)</script>\nBye".into(), confidence: Some(0.737), ..Default::default() };
+        let d = DraftResponse {
+            draft: "<script>alert(1)</script>\nBye".into(),
+            confidence: Some(0.737),
+            ..Default::default()
+        };
         let html = draft_note(&d);
         assert!(html.starts_with("<p><strong>AI Draft Response</strong> <em>(confidence 74%)</em>"));
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;<br>Bye"));
@@ -102,7 +111,9 @@ mod tests {
             coaching_notes: vec!["Say <sorry> & mean it".into()],
         };
         let html = qa_note(&qa);
-        assert!(html.starts_with("<p><strong>QA Score: 82%</strong></p><ul><li>Empathy: 90%</li><li>First reply: 76%</li></ul>"));
+        assert!(html.starts_with(
+            "<p><strong>QA Score: 82%</strong></p><ul><li>Empathy: 90%</li><li>First reply: 76%</li></ul>"
+        ));
         assert!(html.contains("<li>Say &lt;sorry&gt; &amp; mean it</li>"));
     }
 }

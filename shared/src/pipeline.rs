@@ -44,7 +44,10 @@ pub enum Outcome {
 pub enum JobError {
     /// A retry can succeed (429, 5xx, timeouts); `retry_after` when the service named a delay.
     #[error("{cause}")]
-    Retryable { cause: String, retry_after: Option<Duration> },
+    Retryable {
+        cause: String,
+        retry_after: Option<Duration>,
+    },
     /// A retry cannot help until someone fixes something.
     #[error("{cause}")]
     Fatal { cause: String },
@@ -65,7 +68,10 @@ impl JobError {
 impl From<FreshdeskError> for JobError {
     fn from(e: FreshdeskError) -> Self {
         if e.is_retryable() {
-            JobError::Retryable { retry_after: e.retry_after(), cause: e.to_string() }
+            JobError::Retryable {
+                retry_after: e.retry_after(),
+                cause: e.to_string(),
+            }
         } else {
             JobError::Fatal { cause: e.to_string() }
         }
@@ -75,7 +81,10 @@ impl From<FreshdeskError> for JobError {
 impl From<SimpliError> for JobError {
     fn from(e: SimpliError) -> Self {
         if e.is_retryable() {
-            JobError::Retryable { retry_after: None, cause: e.to_string() }
+            JobError::Retryable {
+                retry_after: None,
+                cause: e.to_string(),
+            }
         } else {
             JobError::Fatal { cause: e.to_string() }
         }
@@ -84,7 +93,10 @@ impl From<SimpliError> for JobError {
 
 impl From<DedupError> for JobError {
     fn from(e: DedupError) -> Self {
-        JobError::Retryable { retry_after: None, cause: e.to_string() }
+        JobError::Retryable {
+            retry_after: None,
+            cause: e.to_string(),
+        }
     }
 }
 
@@ -126,7 +138,14 @@ pub struct JobCtx<'a> {
 
 impl<'a> JobCtx<'a> {
     pub fn new(app: &'a App, event: &'static str, ticket_id: u64, deadline: Instant, request_id: String) -> Self {
-        Self { app, event, ticket_id, deadline, request_id, claim: Mutex::new(None) }
+        Self {
+            app,
+            event,
+            ticket_id,
+            deadline,
+            request_id,
+            claim: Mutex::new(None),
+        }
     }
 
     fn held(&self) -> Option<Claim> {
@@ -137,7 +156,12 @@ impl<'a> JobCtx<'a> {
     pub async fn claim(&self, key: String) -> Result<Option<Outcome>, JobError> {
         let lease = crate::retry::remaining(self.deadline) + LEASE_MARGIN;
         let now = now_ms();
-        match self.app.dedup.claim(&key, now, lease, self.app.config.dedup_ttl).await? {
+        match self
+            .app
+            .dedup
+            .claim(&key, now, lease, self.app.config.dedup_ttl)
+            .await?
+        {
             ClaimOutcome::Claimed(claim) => {
                 tracing::info!(key = %claim.key, attempt = claim.attempt, steps = ?claim.steps, "claimed");
                 *self.claim.lock().unwrap_or_else(|e| e.into_inner()) = Some(claim);
@@ -163,7 +187,9 @@ impl<'a> JobCtx<'a> {
     /// Records a side effect as done (under the lease).
     pub async fn step(&self, step: &str) -> Result<(), JobError> {
         let Some(mut claim) = self.held() else {
-            return Err(JobError::Fatal { cause: format!("step {step} recorded without a claim") });
+            return Err(JobError::Fatal {
+                cause: format!("step {step} recorded without a claim"),
+            });
         };
         self.app.dedup.record_step(&claim, step).await?;
         claim.steps.insert(step.to_string());
@@ -241,9 +267,20 @@ impl JobReport {
         let ms = self.duration.as_millis() as u64;
         let outcome = self.label();
         match &self.result {
-            Err(e) => tracing::warn!(event = self.event, ticket_id = self.ticket_id, attempt = self.attempt, duration_ms = ms, outcome, error = %e, "job"),
-            Ok(Outcome::Skipped(reason)) => tracing::info!(event = self.event, ticket_id = self.ticket_id, attempt = self.attempt, duration_ms = ms, outcome, reason = %reason, "job"),
-            Ok(_) => tracing::info!(event = self.event, ticket_id = self.ticket_id, attempt = self.attempt, duration_ms = ms, outcome, "job"),
+            Err(e) => {
+                tracing::warn!(event = self.event, ticket_id = self.ticket_id, attempt = self.attempt, duration_ms = ms, outcome, error = %e, "job")
+            }
+            Ok(Outcome::Skipped(reason)) => {
+                tracing::info!(event = self.event, ticket_id = self.ticket_id, attempt = self.attempt, duration_ms = ms, outcome, reason = %reason, "job")
+            }
+            Ok(_) => tracing::info!(
+                event = self.event,
+                ticket_id = self.ticket_id,
+                attempt = self.attempt,
+                duration_ms = ms,
+                outcome,
+                "job"
+            ),
         }
         crate::metrics::emit_job(self.event, outcome, ms);
     }
@@ -254,7 +291,10 @@ pub async fn run_job<J: Job>(app: &App, job: &J, ticket_id: u64, deadline: Insta
     let started = Instant::now();
     let ctx = JobCtx::new(app, J::EVENT, ticket_id, deadline, request_id);
     let span = tracing::info_span!("job", event = J::EVENT, ticket_id, request_id = %ctx.request_id);
-    let result = match AssertUnwindSafe(tracing::Instrument::instrument(job.run(&ctx), span)).catch_unwind().await {
+    let result = match AssertUnwindSafe(tracing::Instrument::instrument(job.run(&ctx), span))
+        .catch_unwind()
+        .await
+    {
         Ok(r) => r,
         Err(panic) => {
             let msg = panic
@@ -262,11 +302,20 @@ pub async fn run_job<J: Job>(app: &App, job: &J, ticket_id: u64, deadline: Insta
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "panic".into());
-            Err(JobError::Retryable { cause: format!("job panicked: {msg}"), retry_after: None })
+            Err(JobError::Retryable {
+                cause: format!("job panicked: {msg}"),
+                retry_after: None,
+            })
         }
     };
     let result = settle(&ctx, result).await;
-    let report = JobReport { event: J::EVENT, ticket_id, attempt: ctx.attempt(), duration: started.elapsed(), result };
+    let report = JobReport {
+        event: J::EVENT,
+        ticket_id,
+        attempt: ctx.attempt(),
+        duration: started.elapsed(),
+        result,
+    };
     report.log();
     report
 }
@@ -277,7 +326,11 @@ async fn settle(ctx: &JobCtx<'_>, result: Result<Outcome, JobError>) -> Result<O
     let Some(claim) = ctx.held() else { return result };
     let store = &ctx.app.dedup;
     let settled = match &result {
-        Ok(Outcome::Processed(summary)) => store.complete(&claim, &crate::text::truncate_chars(&summary.to_string(), 1000).to_string()).await,
+        Ok(Outcome::Processed(summary)) => {
+            store
+                .complete(&claim, crate::text::truncate_chars(&summary.to_string(), 1000))
+                .await
+        }
         Ok(Outcome::Skipped(reason)) => store.complete(&claim, &format!("skipped: {reason}")).await,
         Ok(_) => Ok(()),
         Err(JobError::Retryable { .. }) => store.release(&claim).await,
@@ -290,7 +343,10 @@ async fn settle(ctx: &JobCtx<'_>, result: Result<Outcome, JobError>) -> Result<O
             tracing::warn!(%key, "lease lost before settling");
             r
         }
-        (Err(e), Ok(_)) => Err(JobError::Retryable { cause: format!("work done but not recorded as complete: {e}"), retry_after: None }),
+        (Err(e), Ok(_)) => Err(JobError::Retryable {
+            cause: format!("work done but not recorded as complete: {e}"),
+            retry_after: None,
+        }),
         (Err(e), Err(job_err)) => {
             tracing::warn!(error = %e, "could not settle the claim; it expires with its lease");
             Err(job_err)

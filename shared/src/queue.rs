@@ -38,7 +38,11 @@ impl JobQueue {
         if let Some(d) = dlq_url {
             let _ = cell.set(d);
         }
-        Self { client: aws_sdk_sqs::Client::new(aws), url, dlq_url: std::sync::Arc::new(cell) }
+        Self {
+            client: aws_sdk_sqs::Client::new(aws),
+            url,
+            dlq_url: std::sync::Arc::new(cell),
+        }
     }
 
     pub fn url(&self) -> &str {
@@ -47,7 +51,14 @@ impl JobQueue {
 
     pub async fn enqueue(&self, msg: &JobMessage) -> Result<String, QueueError> {
         let body = serde_json::to_string(msg).map_err(|e| QueueError(e.to_string()))?;
-        let out = self.client.send_message().queue_url(&self.url).message_body(body).send().await.map_err(err)?;
+        let out = self
+            .client
+            .send_message()
+            .queue_url(&self.url)
+            .message_body(body)
+            .send()
+            .await
+            .map_err(err)?;
         Ok(out.message_id.unwrap_or_default())
     }
 
@@ -105,7 +116,11 @@ impl JobQueue {
                     .ok_or_else(|| QueueError("queue has no RedrivePolicy and JOB_DLQ_URL is unset".into()))?;
                 let arn = serde_json::from_str::<serde_json::Value>(&policy)
                     .ok()
-                    .and_then(|v| v.get("deadLetterTargetArn").and_then(|a| a.as_str()).map(str::to_string))
+                    .and_then(|v| {
+                        v.get("deadLetterTargetArn")
+                            .and_then(|a| a.as_str())
+                            .map(str::to_string)
+                    })
                     .ok_or_else(|| QueueError("RedrivePolicy without deadLetterTargetArn".into()))?;
                 let name = arn.rsplit(':').next().unwrap_or_default().to_string();
                 let out = self.client.get_queue_url().queue_name(name).send().await.map_err(err)?;

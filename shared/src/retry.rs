@@ -37,11 +37,15 @@ pub fn decide(
             if attempt >= max_attempts {
                 return Decision::Stop;
             }
-            jittered(base.saturating_mul(1 << attempt.saturating_sub(1).min(16)), fastrand::f64())
+            jittered(
+                base.saturating_mul(1 << attempt.saturating_sub(1).min(16)),
+                fastrand::f64(),
+            )
         }
-        None if attempt < max_attempts => {
-            jittered(base.saturating_mul(1 << attempt.saturating_sub(1).min(16)), fastrand::f64())
-        }
+        None if attempt < max_attempts => jittered(
+            base.saturating_mul(1 << attempt.saturating_sub(1).min(16)),
+            fastrand::f64(),
+        ),
         _ => return Decision::Stop,
     };
     if wait + DEADLINE_MARGIN <= remaining {
@@ -75,7 +79,10 @@ mod tests {
 
     #[test]
     fn rate_limit_waits_retry_after_when_it_fits() {
-        assert_eq!(decide(Some(429), Some(3 * S), 1, 3, S, 10 * S), Decision::RetryAfter(3 * S));
+        assert_eq!(
+            decide(Some(429), Some(3 * S), 1, 3, S, 10 * S),
+            Decision::RetryAfter(3 * S)
+        );
         assert_eq!(decide(Some(429), Some(30 * S), 1, 3, S, 10 * S), Decision::Stop);
         // without the header we still wait a little rather than hammer
         assert_eq!(decide(Some(429), None, 7, 3, S, 10 * S), Decision::RetryAfter(S));

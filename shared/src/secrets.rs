@@ -8,9 +8,17 @@ use crate::config::{Config, SecretSource};
 
 pub async fn resolve(config: &Config, aws: Option<&aws_config::SdkConfig>) -> Result<Secrets, StartupError> {
     let client = aws.map(aws_sdk_secretsmanager::Client::new);
-    let freshdesk_api_key = fetch("FRESHDESK_API_KEY_SECRET_ID", &config.freshdesk_api_key, client.as_ref()).await?;
+    let freshdesk_api_key = fetch(
+        "FRESHDESK_API_KEY_SECRET_ID",
+        &config.freshdesk_api_key,
+        client.as_ref(),
+    )
+    .await?;
     let webhook_secret = fetch("WEBHOOK_SECRET_SECRET_ID", &config.webhook_secret, client.as_ref()).await?;
-    Ok(Secrets { freshdesk_api_key, webhook_secret })
+    Ok(Secrets {
+        freshdesk_api_key,
+        webhook_secret,
+    })
 }
 
 async fn fetch(
@@ -22,13 +30,26 @@ async fn fetch(
         SecretSource::Value(v) => return Ok(v.clone()),
         SecretSource::SecretsManager(id) => id,
     };
-    let client = client.ok_or(StartupError::Secret { var, problem: "no AWS configuration".into() })?;
-    let out = client.get_secret_value().secret_id(id).send().await.map_err(|e| StartupError::Secret {
+    let client = client.ok_or(StartupError::Secret {
         var,
-        problem: aws_sdk_secretsmanager::error::DisplayErrorContext(&e).to_string(),
+        problem: "no AWS configuration".into(),
     })?;
-    let raw = out.secret_string().ok_or(StartupError::Secret { var, problem: "secret has no string value".into() })?;
-    secret_value(raw).map(SecretString::from).map_err(|problem| StartupError::Secret { var, problem })
+    let out = client
+        .get_secret_value()
+        .secret_id(id)
+        .send()
+        .await
+        .map_err(|e| StartupError::Secret {
+            var,
+            problem: aws_sdk_secretsmanager::error::DisplayErrorContext(&e).to_string(),
+        })?;
+    let raw = out.secret_string().ok_or(StartupError::Secret {
+        var,
+        problem: "secret has no string value".into(),
+    })?;
+    secret_value(raw)
+        .map(SecretString::from)
+        .map_err(|problem| StartupError::Secret { var, problem })
 }
 
 /// A plain string, or a JSON object holding exactly one string value.
@@ -40,7 +61,10 @@ pub fn secret_value(raw: &str) -> Result<String, String> {
         let strings: Vec<&str> = map.values().filter_map(|v| v.as_str()).collect();
         return match strings.as_slice() {
             [one] if !one.is_empty() => Ok(one.to_string()),
-            _ => Err(format!("JSON secret must hold exactly one non-empty string value (has {})", strings.len())),
+            _ => Err(format!(
+                "JSON secret must hold exactly one non-empty string value (has {})",
+                strings.len()
+            )),
         };
     }
     if trimmed.is_empty() {

@@ -15,7 +15,11 @@ pub fn html_to_text(html: &str) -> String {
             break;
         };
         let tag = after[1..end].trim().to_ascii_lowercase();
-        let name: String = tag.trim_start_matches('/').chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
         rest = &after[end + 1..];
         if !tag.starts_with('/') && (name == "script" || name == "style") {
             let close = format!("</{name}");
@@ -28,7 +32,10 @@ pub fn html_to_text(html: &str) -> String {
             }
             continue;
         }
-        if matches!(name.as_str(), "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "blockquote") {
+        if matches!(
+            name.as_str(),
+            "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "blockquote"
+        ) {
             out.push('\n');
         }
     }
@@ -55,12 +62,20 @@ fn collapse_blank_lines(s: &str) -> String {
 /// follows a Gmail/Outlook quote marker), falling back to `body_text` with its quoted tail cut.
 pub fn reply_new_text(body_html: &str, body_text: &str) -> String {
     let lower = body_html.to_ascii_lowercase();
-    let cut_markers = ["<blockquote", "class=\"gmail_quote", "class=\"freshdesk_quote", "id=\"divrplyfwdmsg"];
+    let cut_markers = [
+        "<blockquote",
+        "class=\"gmail_quote",
+        "class=\"freshdesk_quote",
+        "id=\"divrplyfwdmsg",
+    ];
     let cut = cut_markers.iter().filter_map(|m| lower.find(m)).min();
     let from_html = match cut {
         Some(pos) => {
             // back up to the start of the tag that carries the marker
-            let start = lower[..pos].rfind('<').filter(|_| !lower[pos..].starts_with('<')).unwrap_or(pos);
+            let start = lower[..pos]
+                .rfind('<')
+                .filter(|_| !lower[pos..].starts_with('<'))
+                .unwrap_or(pos);
             html_to_text(&body_html[..start])
         }
         None => html_to_text(body_html),
@@ -111,7 +126,10 @@ mod tests {
 
     #[test]
     fn escaped_markup_typed_by_a_customer_is_kept_as_text() {
-        assert_eq!(html_to_text("<div>&lt;script&gt;alert(1)&lt;/script&gt;</div>"), "<script>alert(1)</script>");
+        assert_eq!(
+            html_to_text("<div>&lt;script&gt;alert(1)&lt;/script&gt;</div>"),
+            "<script>alert(1)</script>"
+        );
     }
 
     #[test]

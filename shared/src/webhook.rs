@@ -51,11 +51,15 @@ pub fn authorize(headers: &HeaderMap, secret: &SecretString) -> Result<(), Refus
     }
     for value in headers.get_all(http::header::AUTHORIZATION) {
         let Ok(raw) = value.to_str() else { continue };
-        let Some((scheme, token)) = raw.trim().split_once(' ') else { continue };
+        let Some((scheme, token)) = raw.trim().split_once(' ') else {
+            continue;
+        };
         if !scheme.eq_ignore_ascii_case("basic") {
             continue;
         }
-        let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(token.trim()) else { continue };
+        let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(token.trim()) else {
+            continue;
+        };
         if let Some(pos) = decoded.iter().position(|b| *b == b':') {
             ok |= ct_eq(&decoded[pos + 1..], expected);
         }
@@ -94,7 +98,10 @@ fn id_from_value(v: &Value) -> Result<u64, Refusal> {
     };
     match parsed {
         Some(id) if id > 0 => Ok(id),
-        _ => Err(Refusal::BadRequest(format!("ticket_id must be a positive integer or numeric string, got {}", kind_of(v)))),
+        _ => Err(Refusal::BadRequest(format!(
+            "ticket_id must be a positive integer or numeric string, got {}",
+            kind_of(v)
+        ))),
     }
 }
 
@@ -110,7 +117,9 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 fn digits(s: &str) -> Option<u64> {
-    (!s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
+    (!s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
 }
 
 /// For an object-looking body that is not valid JSON (placeholder text with raw quotes or
@@ -132,11 +141,21 @@ fn lenient_ticket_id(text: &str) -> Result<u64, Refusal> {
             None => (false, after),
         };
         let end = after.find(|c: char| !c.is_ascii_digit()).unwrap_or(after.len());
-        let terminated = if quoted { after[end..].starts_with('"') } else { after[end..].trim_start().starts_with([',', '}']) };
+        let terminated = if quoted {
+            after[end..].starts_with('"')
+        } else {
+            after[end..].trim_start().starts_with([',', '}'])
+        };
         let id = digits(&after[..end]).filter(|id| *id > 0 && terminated);
         match (id, found) {
-            (None, _) => return Err(Refusal::BadRequest("body is not valid JSON and its ticket_id is not numeric".into())),
-            (Some(id), Some(prev)) if id != prev => return Err(Refusal::BadRequest("conflicting ticket_id values".into())),
+            (None, _) => {
+                return Err(Refusal::BadRequest(
+                    "body is not valid JSON and its ticket_id is not numeric".into(),
+                ))
+            }
+            (Some(id), Some(prev)) if id != prev => {
+                return Err(Refusal::BadRequest("conflicting ticket_id values".into()))
+            }
             (Some(id), _) => found = Some(id),
         }
     }
@@ -162,14 +181,20 @@ mod tests {
 
     #[test]
     fn basic_password_or_header_authorises() {
-        let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("freshdesk:s3cret"));
+        let basic = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("freshdesk:s3cret")
+        );
         assert!(authorize(&headers(&[("authorization", &basic)]), &secret()).is_ok());
         assert!(authorize(&headers(&[("x-webhook-secret", "s3cret")]), &secret()).is_ok());
     }
 
     #[test]
     fn wrong_missing_or_misplaced_secret_is_refused() {
-        let wrong = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("freshdesk:nope"));
+        let wrong = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("freshdesk:nope")
+        );
         let as_user = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("s3cret:x"));
         for h in [
             headers(&[]),
@@ -187,7 +212,10 @@ mod tests {
     #[test]
     fn ticket_id_as_number_or_numeric_string() {
         assert_eq!(parse_ticket_id(br#"{"ticket_id": 4821}"#), Ok(4821));
-        assert_eq!(parse_ticket_id(br#"{"ticket_id": "4821", "event": "{ticket_action:created}"}"#), Ok(4821));
+        assert_eq!(
+            parse_ticket_id(br#"{"ticket_id": "4821", "event": "{ticket_action:created}"}"#),
+            Ok(4821)
+        );
     }
 
     #[test]
@@ -206,7 +234,11 @@ mod tests {
             br#"{"ticket_id": 1, "ticket_id": 2, "s": "a"b"}"#,
             b"\xff\xfe",
         ] {
-            assert!(matches!(parse_ticket_id(body), Err(Refusal::BadRequest(_))), "{:?}", String::from_utf8_lossy(body));
+            assert!(
+                matches!(parse_ticket_id(body), Err(Refusal::BadRequest(_))),
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 

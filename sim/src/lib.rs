@@ -90,7 +90,6 @@ pub mod simpli;
 mod util;
 
 pub use freshdesk::{
-    fields, normalize_path, Fault, FaultKind, FreshdeskSim, RateWindow, RequestRecord,
-    BOT_AGENT_ID, DEFAULT_RATE_LIMIT,
+    fields, normalize_path, Fault, FaultKind, FreshdeskSim, RateWindow, RequestRecord, BOT_AGENT_ID, DEFAULT_RATE_LIMIT,
 };
 pub use simpli::{SimpliRequest, SimpliSim, NEGATIVE_WORDS};

@@ -25,10 +25,7 @@ async fn get(base: &str, path: &str) -> Response {
 }
 
 fn header(r: &Response, name: &str) -> Option<String> {
-    r.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
+    r.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
 #[tokio::test]
@@ -37,15 +34,9 @@ async fn every_response_carries_rate_limit_headers() {
     let r = get(&base, "/tickets/101").await;
     assert_eq!(header(&r, "x-ratelimit-total").as_deref(), Some("10000"));
     assert_eq!(header(&r, "x-ratelimit-remaining").as_deref(), Some("9999"));
-    assert_eq!(
-        header(&r, "x-ratelimit-used-currentrequest").as_deref(),
-        Some("1")
-    );
+    assert_eq!(header(&r, "x-ratelimit-used-currentrequest").as_deref(), Some("1"));
     let missing = get(&base, "/tickets/999").await;
-    assert_eq!(
-        header(&missing, "x-ratelimit-remaining").as_deref(),
-        Some("9998")
-    );
+    assert_eq!(header(&missing, "x-ratelimit-remaining").as_deref(), Some("9998"));
 }
 
 #[tokio::test]
@@ -73,10 +64,7 @@ async fn budget_exhaustion_answers_429_with_retry_after() {
     assert!((1..=60).contains(&retry), "retry-after {retry}");
     assert_eq!(header(&limited, "x-ratelimit-total").as_deref(), Some("3"));
     let body: serde_json::Value = limited.json().await.expect("json");
-    assert_eq!(
-        body["message"],
-        "You have exceeded the limit of requests per minute"
-    );
+    assert_eq!(body["message"], "You have exceeded the limit of requests per minute");
     let statuses: Vec<u16> = sim.requests().iter().map(|r| r.status).collect();
     assert_eq!(statuses, vec![401, 200, 200, 429]);
     assert_eq!(sim.rate_limit_remaining(), 0);
@@ -96,10 +84,7 @@ async fn refill_window_returns_credits_gradually() {
         allowed += 1;
     };
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(
-        allowed >= 60,
-        "the full bucket is spendable at once ({allowed})"
-    );
+    assert!(allowed >= 60, "the full bucket is spendable at once ({allowed})");
     assert_eq!(header(&limited, "retry-after").as_deref(), Some("1"));
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(get(&base, "/ticket_fields").await.status(), StatusCode::OK);
@@ -108,11 +93,7 @@ async fn refill_window_returns_credits_gradually() {
 #[tokio::test]
 async fn injected_status_fault_is_consumed_then_service_is_normal() {
     let (sim, base) = start().await;
-    sim.inject(
-        Fault::status("PUT", "/tickets/101", 503)
-            .times(2)
-            .with_retry_after(2),
-    );
+    sim.inject(Fault::status("PUT", "/tickets/101", 503).times(2).with_retry_after(2));
     let put = |p: u8| {
         Client::new()
             .put(format!("{base}/tickets/101"))
@@ -123,10 +104,7 @@ async fn injected_status_fault_is_consumed_then_service_is_normal() {
     let first = put(3).await.expect("send");
     assert_eq!(first.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(header(&first, "retry-after").as_deref(), Some("2"));
-    assert_eq!(
-        put(3).await.expect("send").status(),
-        StatusCode::SERVICE_UNAVAILABLE
-    );
+    assert_eq!(put(3).await.expect("send").status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
         sim.ticket(101).map(|t| t["priority"].clone()),
         Some(json!(1)),
@@ -147,22 +125,12 @@ async fn injected_status_fault_is_consumed_then_service_is_normal() {
 async fn prefix_rate_limited_and_delay_faults() {
     let (sim, base) = start().await;
     sim.inject(Fault::rate_limited("*", "/tickets", 7).as_prefix());
-    sim.inject(Fault::delay(
-        "GET",
-        "/api/v2/contacts/5001",
-        Duration::from_millis(300),
-    ));
+    sim.inject(Fault::delay("GET", "/api/v2/contacts/5001", Duration::from_millis(300)));
     let limited = get(&base, "/tickets/103/conversations").await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(header(&limited, "retry-after").as_deref(), Some("7"));
-    assert_eq!(
-        header(&limited, "x-ratelimit-remaining").as_deref(),
-        Some("0")
-    );
-    assert_eq!(
-        get(&base, "/tickets/103/conversations").await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(header(&limited, "x-ratelimit-remaining").as_deref(), Some("0"));
+    assert_eq!(get(&base, "/tickets/103/conversations").await.status(), StatusCode::OK);
     let started = Instant::now();
     assert_eq!(get(&base, "/contacts/5001").await.status(), StatusCode::OK);
     assert!(started.elapsed() >= Duration::from_millis(300));

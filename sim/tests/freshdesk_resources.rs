@@ -28,22 +28,10 @@ async fn note_is_stored_as_a_private_conversation() {
     assert_eq!(sim.notes(101), vec![note.clone()]);
     let listed = json_of(get(&base, "/tickets/101/conversations").await).await;
     assert_eq!(listed, json!([note]));
-    let empty = send(
-        reqwest::Method::POST,
-        &base,
-        "/tickets/101/notes",
-        json!({"body": " "}),
-    )
-    .await;
+    let empty = send(reqwest::Method::POST, &base, "/tickets/101/notes", json!({"body": " "})).await;
     assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
     assert_eq!(json_of(empty).await["errors"][0]["code"], "missing_field");
-    let missing = send(
-        reqwest::Method::POST,
-        &base,
-        "/tickets/999/notes",
-        json!({"body": "x"}),
-    )
-    .await;
+    let missing = send(reqwest::Method::POST, &base, "/tickets/999/notes", json!({"body": "x"})).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert_eq!(sim.notes(101).len(), 1);
 }
@@ -76,26 +64,14 @@ async fn conversations_paginate_with_a_next_link_until_the_last_page() {
         match link {
             Some(l) => {
                 assert!(l.ends_with("; rel=\"next\""), "{l}");
-                url = l
-                    .trim_start_matches('<')
-                    .split('>')
-                    .next()
-                    .unwrap_or("")
-                    .to_string();
-                assert!(
-                    url.starts_with(&base) && url.contains("per_page=3"),
-                    "{url}"
-                );
+                url = l.trim_start_matches('<').split('>').next().unwrap_or("").to_string();
+                assert!(url.starts_with(&base) && url.contains("per_page=3"), "{url}");
             }
             None => break,
         }
     }
     assert_eq!(pages, 3);
-    let expected: Vec<u64> = sim
-        .conversations(104)
-        .iter()
-        .filter_map(|c| c["id"].as_u64())
-        .collect();
+    let expected: Vec<u64> = sim.conversations(104).iter().filter_map(|c| c["id"].as_u64()).collect();
     assert_eq!(seen, expected);
     let too_big = get(&base, "/tickets/104/conversations?per_page=101").await;
     assert_eq!(too_big.status(), StatusCode::BAD_REQUEST);
@@ -105,10 +81,7 @@ async fn conversations_paginate_with_a_next_link_until_the_last_page() {
 async fn deleted_ticket_answers_404() {
     let (sim, base) = demo().await;
     sim.delete_ticket(102);
-    assert_eq!(
-        get(&base, "/tickets/102").await.status(),
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(get(&base, "/tickets/102").await.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         get(&base, "/tickets/102/conversations").await.status(),
         StatusCode::NOT_FOUND
@@ -125,24 +98,10 @@ async fn contact_put_validates_custom_fields_against_contact_fields() {
     )
     .await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-    let errors = json_of(bad).await["errors"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let code = |f: &str| {
-        errors
-            .iter()
-            .find(|e| e["field"] == f)
-            .map(|e| e["code"].clone())
-    };
-    assert_eq!(
-        code("custom_fields.sentiment_score"),
-        Some(json!("datatype_mismatch"))
-    );
-    assert_eq!(
-        code("custom_fields.cf_escalation_risk"),
-        Some(json!("invalid_field"))
-    );
+    let errors = json_of(bad).await["errors"].as_array().cloned().unwrap_or_default();
+    let code = |f: &str| errors.iter().find(|e| e["field"] == f).map(|e| e["code"].clone());
+    assert_eq!(code("custom_fields.sentiment_score"), Some(json!("datatype_mismatch")));
+    assert_eq!(code("custom_fields.cf_escalation_risk"), Some(json!("invalid_field")));
     let ok = put(
         &base,
         "/contacts/5003",
@@ -153,12 +112,7 @@ async fn contact_put_validates_custom_fields_against_contact_fields() {
     let c = sim.contact(5003).unwrap_or_default();
     assert_eq!(c["custom_fields"]["sentiment_score"], -0.6);
     assert_eq!(c["custom_fields"]["escalation_risk"], "0.80");
-    let dup = put(
-        &base,
-        "/contacts/5003",
-        json!({"email": "dana@example.com"}),
-    )
-    .await;
+    let dup = put(&base, "/contacts/5003", json!({"email": "dana@example.com"})).await;
     assert_eq!(dup.status(), StatusCode::CONFLICT);
 }
 
@@ -179,10 +133,7 @@ async fn field_definitions_expose_api_names_and_choices() {
         by("cf_ai_urgency").map(|f| f["choices"][3]["value"].clone()),
         Some(json!("urgent"))
     );
-    assert_eq!(
-        by("group").map(|f| f["choices"]["Billing"].clone()),
-        Some(json!(42))
-    );
+    assert_eq!(by("group").map(|f| f["choices"]["Billing"].clone()), Some(json!(42)));
     let contact = json_of(get(&base, "/contact_fields").await).await;
     let labels: Vec<Value> = contact
         .as_array()
@@ -191,9 +142,7 @@ async fn field_definitions_expose_api_names_and_choices() {
         .iter()
         .map(|f| f["label"].clone())
         .collect();
-    assert!(
-        labels.contains(&json!("Sentiment Score")) && labels.contains(&json!("Escalation Risk"))
-    );
+    assert!(labels.contains(&json!("Sentiment Score")) && labels.contains(&json!("Escalation Risk")));
 }
 
 #[tokio::test]
@@ -226,9 +175,7 @@ async fn knowledge_base_walks_categories_folders_subfolders_and_articles() {
     assert_ne!(Some(after["updated_at"].clone()), before);
     assert_eq!(after["description_text"], "New text");
     assert_eq!(
-        get(&base, "/solutions/folders/9999/articles")
-            .await
-            .status(),
+        get(&base, "/solutions/folders/9999/articles").await.status(),
         StatusCode::NOT_FOUND
     );
 }
@@ -242,9 +189,7 @@ async fn demo_threads_have_the_documented_shape() {
         (reply["incoming"].clone(), reply["user_id"].clone()),
         (json!(true), json!(5003))
     );
-    assert!(reply["body"]
-        .as_str()
-        .is_some_and(|b| b.contains("<blockquote")));
+    assert!(reply["body"].as_str().is_some_and(|b| b.contains("<blockquote")));
     let text = reply["body_text"].as_str().unwrap_or("");
     let new_text = text.split("\n\nOn ").next().unwrap_or("");
     assert!(new_text.contains("unacceptable") && !new_text.contains("furious"));

@@ -48,10 +48,7 @@ async fn ticket_get_serves_seeded_shape_with_includes() {
     assert!(t102["description_text"]
         .as_str()
         .is_some_and(|d| d.contains("<script>alert(1)</script>")));
-    assert_eq!(
-        get(&base, "/tickets/999").await.status(),
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(get(&base, "/tickets/999").await.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         get(&base, "/tickets/101?include=bogus").await.status(),
         StatusCode::BAD_REQUEST
@@ -102,28 +99,14 @@ async fn put_collects_every_validation_error() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let errors = json_of(r).await["errors"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let find = |f: &str| {
-        errors
-            .iter()
-            .find(|e| e["field"] == f)
-            .map(|e| e["code"].clone())
-    };
+    let errors = json_of(r).await["errors"].as_array().cloned().unwrap_or_default();
+    let find = |f: &str| errors.iter().find(|e| e["field"] == f).map(|e| e["code"].clone());
     assert_eq!(find("priority"), Some(json!("datatype_mismatch")));
     assert_eq!(find("status"), Some(json!("invalid_value")));
     assert_eq!(find("group_id"), Some(json!("invalid_value")));
     assert_eq!(find("custom_fields.cf_nope"), Some(json!("invalid_field")));
-    assert_eq!(
-        find("custom_fields.cf_ai_urgency"),
-        Some(json!("invalid_value"))
-    );
-    assert_eq!(
-        find("custom_fields.cf_ai_category"),
-        Some(json!("datatype_mismatch"))
-    );
+    assert_eq!(find("custom_fields.cf_ai_urgency"), Some(json!("invalid_value")));
+    assert_eq!(find("custom_fields.cf_ai_category"), Some(json!("datatype_mismatch")));
 }
 
 #[tokio::test]
@@ -178,9 +161,7 @@ async fn put_needs_json_content_and_a_valid_body() {
     assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
     assert_eq!(json_of(broken).await["code"], "invalid_json");
     assert_eq!(
-        put(&base, "/tickets/999", json!({"priority": 2}))
-            .await
-            .status(),
+        put(&base, "/tickets/999", json!({"priority": 2})).await.status(),
         StatusCode::NOT_FOUND
     );
 }

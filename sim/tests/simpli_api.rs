@@ -37,12 +37,7 @@ async fn analyze_rejects_bad_customer_id_and_text_length() {
     let body = json_of(email).await;
     assert_eq!(body["error_code"], "VALIDATION_ERROR");
     assert_eq!(body["errors"][0]["field"], "customer_id");
-    let empty = post(
-        &base,
-        "/analyze",
-        json!({"customer_id": "5001", "text": ""}),
-    )
-    .await;
+    let empty = post(&base, "/analyze", json!({"customer_id": "5001", "text": ""})).await;
     assert_eq!(json_of(empty).await["errors"][0]["field"], "text");
     let long_ok = post(
         &base,
@@ -50,11 +45,7 @@ async fn analyze_rejects_bad_customer_id_and_text_length() {
         json!({"customer_id": "5001", "text": "é".repeat(10_000)}),
     )
     .await;
-    assert_eq!(
-        long_ok.status(),
-        StatusCode::OK,
-        "length counts characters, not bytes"
-    );
+    assert_eq!(long_ok.status(), StatusCode::OK, "length counts characters, not bytes");
     let too_long = post(
         &base,
         "/analyze",
@@ -85,10 +76,7 @@ async fn other_endpoints_validate_their_bodies() {
         ("/classify", json!({"subject": "", "body": "  "})),
         ("/classify", json!({"subject": 5})),
         ("/route", json!({"ticket_id": 101, "category": "billing"})),
-        (
-            "/api/v1/draft",
-            json!({"ticket_id": "101", "conversation": []}),
-        ),
+        ("/api/v1/draft", json!({"ticket_id": "101", "conversation": []})),
         (
             "/api/v1/draft",
             json!({"ticket_id": "101", "conversation": [{"role": "bot", "content": "x"}]}),
@@ -98,18 +86,11 @@ async fn other_endpoints_validate_their_bodies() {
             json!({"conversation_id": "1", "agent_id": "2", "messages": [{"role": "agent"}]}),
         ),
         ("/articles", json!({"title": "", "content": "x"})),
-        (
-            "/articles",
-            json!({"title": "t", "content": "x", "tags": "a,b"}),
-        ),
+        ("/articles", json!({"title": "t", "content": "x", "tags": "a,b"})),
     ];
     for (path, body) in cases {
         let r = post(&base, path, body.clone()).await;
-        assert_eq!(
-            r.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{path} {body}"
-        );
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path} {body}");
     }
     let not_json = Client::new()
         .post(format!("{base}/classify"))
@@ -119,12 +100,7 @@ async fn other_endpoints_validate_their_bodies() {
         .await
         .expect("send");
     assert_eq!(not_json.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let extra = post(
-        &base,
-        "/classify",
-        json!({"subject": "Refund", "unknown": true}),
-    )
-    .await;
+    let extra = post(&base, "/classify", json!({"subject": "Refund", "unknown": true})).await;
     assert_eq!(extra.status(), StatusCode::OK, "unknown fields are ignored");
 }
 
@@ -135,11 +111,7 @@ async fn api_key_is_required_except_for_health() {
     let denied = post(&base, "/classify", json!({"subject": "hi"})).await;
     assert_eq!(denied.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(json_of(denied).await["error_code"], "AUTHENTICATION_ERROR");
-    let health = Client::new()
-        .get(format!("{base}/health"))
-        .send()
-        .await
-        .expect("send");
+    let health = Client::new().get(format!("{base}/health")).send().await.expect("send");
     assert_eq!(json_of(health).await, json!({"status": "ok"}));
     let allowed = Client::new()
         .post(format!("{base}/classify"))
@@ -169,15 +141,7 @@ async fn answers_are_deterministic_keyword_heuristics() {
         c,
         json!({"category": "billing", "urgency": "medium", "sentiment": "negative", "confidence": 0.87})
     );
-    let r = json_of(
-        post(
-            &base,
-            "/route",
-            json!({"ticket_id": "101", "category": "billing"}),
-        )
-        .await,
-    )
-    .await;
+    let r = json_of(post(&base, "/route", json!({"ticket_id": "101", "category": "billing"})).await).await;
     assert_eq!(
         (r["team"].clone(), r["group_id"].clone()),
         (json!("billing-team"), json!(42))
@@ -219,18 +183,27 @@ async fn answers_are_deterministic_keyword_heuristics() {
         (a["label"].clone(), a["escalation_risk"].clone()),
         (json!("negative"), json!(0.8))
     );
-    let q = json_of(post(&base, "/evaluate", json!({"conversation_id": "104", "agent_id": "9102",
-        "messages": [{"role": "customer", "content": "hi"}, {"role": "agent", "content": "hello"}]})).await).await;
+    let q = json_of(
+        post(
+            &base,
+            "/evaluate",
+            json!({"conversation_id": "104", "agent_id": "9102",
+        "messages": [{"role": "customer", "content": "hi"}, {"role": "agent", "content": "hello"}]}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(q["overall_score"], 0.82);
-    let created = post(&base, "/articles", json!({"title": "How refunds work", "content": "x", "tags": ["billing"], "source": "freshdesk-solutions"})).await;
+    let created = post(
+        &base,
+        "/articles",
+        json!({"title": "How refunds work", "content": "x", "tags": ["billing"], "source": "freshdesk-solutions"}),
+    )
+    .await;
     assert_eq!(created.status(), StatusCode::CREATED);
     assert_eq!(json_of(created).await["id"], "kb_1");
     assert_eq!(sim.articles().len(), 1);
-    let gaps = Client::new()
-        .get(format!("{base}/gaps"))
-        .send()
-        .await
-        .expect("send");
+    let gaps = Client::new().get(format!("{base}/gaps")).send().await.expect("send");
     assert_eq!(
         json_of(gaps).await,
         json!({"gaps": []}),
@@ -247,13 +220,10 @@ async fn overrides_faults_and_request_ids() {
         json!({"draft_id": "d_x", "draft": "<script>alert(1)</script>", "confidence": 0.9}),
     );
     sim.inject("/classify", 503, 2);
-    let draft_body =
-        json!({"ticket_id": "1", "conversation": [{"role": "customer", "content": "hi"}]});
+    let draft_body = json!({"ticket_id": "1", "conversation": [{"role": "customer", "content": "hi"}]});
     let d = post(&base, "/api/v1/draft", draft_body).await;
     assert_eq!(
-        d.headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok()),
+        d.headers().get("x-request-id").and_then(|v| v.to_str().ok()),
         Some("req-1")
     );
     assert_eq!(json_of(d).await["draft"], "<script>alert(1)</script>");
@@ -265,9 +235,7 @@ async fn overrides_faults_and_request_ids() {
         assert_eq!(body["request_id"], "req-1");
     }
     assert_eq!(
-        post(&base, "/classify", json!({"subject": "hi"}))
-            .await
-            .status(),
+        post(&base, "/classify", json!({"subject": "hi"})).await.status(),
         StatusCode::OK
     );
     assert_eq!(sim.count("/classify"), 3);

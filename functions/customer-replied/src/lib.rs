@@ -47,14 +47,24 @@ impl Job for CustomerReplied {
         }
         let sentiment = app
             .simpli
-            .analyze(&requester.to_string(), &text, ticket.source, &ctx.request_id_for("sentiment"), ctx.deadline)
+            .analyze(
+                &requester.to_string(),
+                &text,
+                ticket.source,
+                &ctx.request_id_for("sentiment"),
+                ctx.deadline,
+            )
             .await?;
 
         let account = app.account(ctx.deadline).await?;
         let mut failures = Failures::default();
         let fields = account.sentiment_fields(sentiment.score, sentiment.escalation_risk);
         if !fields.is_empty() && !ctx.step_done("contact") {
-            match app.freshdesk.update_contact_fields(requester, fields, ctx.deadline).await {
+            match app
+                .freshdesk
+                .update_contact_fields(requester, fields, ctx.deadline)
+                .await
+            {
                 Ok(_) => ctx.step("contact").await?,
                 Err(e) => failures.push(e),
             }
@@ -62,7 +72,10 @@ impl Job for CustomerReplied {
         let escalate = sentiment.escalation_risk >= app.config.escalation_threshold;
         let tagged = escalate && !ticket.tags.iter().any(|t| t.eq_ignore_ascii_case(TAG_ESCALATION));
         if tagged && !ctx.step_done("ticket-tag") {
-            let update = TicketUpdate { tags: Some(merge_tags(&ticket.tags, &[TAG_ESCALATION.to_string()])), ..Default::default() };
+            let update = TicketUpdate {
+                tags: Some(merge_tags(&ticket.tags, &[TAG_ESCALATION.to_string()])),
+                ..Default::default()
+            };
             match app.freshdesk.update_ticket(ticket.id, &update, ctx.deadline).await {
                 Ok(_) => ctx.step("ticket-tag").await?,
                 Err(e) => failures.push(e),

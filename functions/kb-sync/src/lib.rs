@@ -18,7 +18,9 @@ pub struct KbSync {
 
 impl Default for KbSync {
     fn default() -> Self {
-        Self { stop_margin: Duration::from_secs(10) }
+        Self {
+            stop_margin: Duration::from_secs(10),
+        }
     }
 }
 
@@ -36,7 +38,11 @@ impl Scheduled for KbSync {
 
     async fn run<'a>(&'a self, app: &'a App, deadline: Instant) -> Result<Value, JobError> {
         let lease = shared::retry::remaining(deadline) + shared::pipeline::LEASE_MARGIN;
-        let claim = match app.dedup.claim(LOCK_KEY, shared::dedup::now_ms(), lease, app.config.dedup_ttl).await? {
+        let claim = match app
+            .dedup
+            .claim(LOCK_KEY, shared::dedup::now_ms(), lease, app.config.dedup_ttl)
+            .await?
+        {
             shared::dedup::ClaimOutcome::Claimed(c) => c,
             _ => return Ok(json!({"status": "in_progress", "reason": "another kb-sync run holds the lock"})),
         };
@@ -50,14 +56,26 @@ impl Scheduled for KbSync {
 
 async fn sync(app: &App, deadline: Instant, stop_margin: Duration) -> Result<Value, JobError> {
     let folders = all_folders(app, deadline).await?;
-    let cursor = app.dedup.get_marker(CURSOR_KEY).await?.and_then(|c| c.parse::<u64>().ok());
-    let start = cursor.and_then(|id| folders.iter().position(|f| f.id == id)).unwrap_or(0);
+    let cursor = app
+        .dedup
+        .get_marker(CURSOR_KEY)
+        .await?
+        .and_then(|c| c.parse::<u64>().ok());
+    let start = cursor
+        .and_then(|id| folders.iter().position(|f| f.id == id))
+        .unwrap_or(0);
     let (mut pushed, mut unchanged, mut drafts) = (0u32, 0u32, 0u32);
     for folder in &folders[start..] {
         if shared::retry::remaining(deadline) < stop_margin {
             app.dedup.put_marker(CURSOR_KEY, &folder.id.to_string()).await?;
-            tracing::info!(folder = folder.id, pushed, "kb-sync stopping before the deadline; will resume");
-            return Ok(json!({"status": "partial", "pushed": pushed, "unchanged": unchanged, "drafts": drafts, "resume_folder": folder.id}));
+            tracing::info!(
+                folder = folder.id,
+                pushed,
+                "kb-sync stopping before the deadline; will resume"
+            );
+            return Ok(
+                json!({"status": "partial", "pushed": pushed, "unchanged": unchanged, "drafts": drafts, "resume_folder": folder.id}),
+            );
         }
         for article in app.freshdesk.folder_articles(folder.id, deadline).await? {
             if article.status != Article::PUBLISHED {
@@ -78,13 +96,30 @@ async fn sync(app: &App, deadline: Instant, stop_margin: Duration) -> Result<Val
     let gaps = app.simpli.gaps("kb-sync#gaps", deadline).await?;
     let summary = gaps_summary(&gaps);
     tracing::info!(pushed, unchanged, drafts, gaps = %summary, "kb-sync complete");
-    Ok(json!({"status": "complete", "folders": folders.len(), "pushed": pushed, "unchanged": unchanged, "drafts": drafts, "gaps": summary}))
+    Ok(
+        json!({"status": "complete", "folders": folders.len(), "pushed": pushed, "unchanged": unchanged, "drafts": drafts, "gaps": summary}),
+    )
 }
 
 async fn push(app: &App, article: &Article, deadline: Instant) -> Result<(), JobError> {
-    let content = if article.description_text.trim().is_empty() { html_to_text(&article.description) } else { article.description_text.clone() };
-    let body = KbArticle { title: &article.title, content: &content, tags: &article.tags, source: "freshdesk-solutions" };
-    app.simpli.push_article(&body, &format!("kb-article#{}#{}", article.id, article.updated_at), deadline).await?;
+    let content = if article.description_text.trim().is_empty() {
+        html_to_text(&article.description)
+    } else {
+        article.description_text.clone()
+    };
+    let body = KbArticle {
+        title: &article.title,
+        content: &content,
+        tags: &article.tags,
+        source: "freshdesk-solutions",
+    };
+    app.simpli
+        .push_article(
+            &body,
+            &format!("kb-article#{}#{}", article.id, article.updated_at),
+            deadline,
+        )
+        .await?;
     Ok(())
 }
 

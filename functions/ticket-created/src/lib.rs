@@ -51,7 +51,11 @@ impl Job for TicketCreated {
         };
         let sentiment = async {
             let id = customer_id.as_deref().filter(|_| need_sentiment)?;
-            Some(app.simpli.analyze(id, &text, ticket.source, &ctx.request_id_for("sentiment"), ctx.deadline).await)
+            Some(
+                app.simpli
+                    .analyze(id, &text, ticket.source, &ctx.request_id_for("sentiment"), ctx.deadline)
+                    .await,
+            )
         };
         let draft = async {
             if !need_note {
@@ -59,7 +63,10 @@ impl Job for TicketCreated {
             }
             let req = DraftRequest {
                 ticket_id: ticket.id.to_string(),
-                conversation: vec![Message { role: Role::Customer, content: text.clone() }],
+                conversation: vec![Message {
+                    role: Role::Customer,
+                    content: text.clone(),
+                }],
                 style: &app.config.draft_style,
                 language: &app.config.draft_language,
             };
@@ -72,7 +79,11 @@ impl Job for TicketCreated {
 
         if let Some(draft) = draft {
             match draft {
-                Ok(d) if !d.draft.trim().is_empty() => match app.freshdesk.add_private_note(ticket.id, &notes::draft_note(&d), ctx.deadline).await {
+                Ok(d) if !d.draft.trim().is_empty() => match app
+                    .freshdesk
+                    .add_private_note(ticket.id, &notes::draft_note(&d), ctx.deadline)
+                    .await
+                {
                     Ok(_) => {
                         ctx.step(STEP_NOTE).await?;
                         summary.insert("note".into(), json!(true));
@@ -106,7 +117,10 @@ impl Job for TicketCreated {
                     match app.freshdesk.update_ticket(ticket.id, &update, ctx.deadline).await {
                         Ok(_) => {
                             ctx.step(STEP_TICKET).await?;
-                            summary.insert("ticket_update".into(), serde_json::to_value(&update).unwrap_or(Value::Null));
+                            summary.insert(
+                                "ticket_update".into(),
+                                serde_json::to_value(&update).unwrap_or(Value::Null),
+                            );
                         }
                         Err(e) => failures.push(e),
                     }
@@ -129,7 +143,10 @@ impl Job for TicketCreated {
             }
         }
         if let Some(s) = &sentiment {
-            summary.insert("sentiment".into(), json!({"score": s.score, "escalation_risk": s.escalation_risk}));
+            summary.insert(
+                "sentiment".into(),
+                json!({"score": s.score, "escalation_risk": s.escalation_risk}),
+            );
         }
         failures.into_result(Outcome::Processed(Value::Object(summary)))
     }
@@ -139,8 +156,15 @@ impl Job for TicketCreated {
 async fn triage(ctx: &JobCtx<'_>, ticket: &Ticket, text: &str) -> Result<(Classification, Routing), SimpliError> {
     let app = ctx.app;
     let body = if text.is_empty() { ticket.subject.as_str() } else { text };
-    let class = app.simpli.classify(&ticket.subject, body, &ctx.request_id_for("classify"), ctx.deadline).await?;
-    let routing = match app.simpli.route(ticket.id, &class, &ctx.request_id_for("route"), ctx.deadline).await {
+    let class = app
+        .simpli
+        .classify(&ticket.subject, body, &ctx.request_id_for("classify"), ctx.deadline)
+        .await?;
+    let routing = match app
+        .simpli
+        .route(ticket.id, &class, &ctx.request_id_for("route"), ctx.deadline)
+        .await
+    {
         Ok(r) => r,
         Err(e) if !e.is_retryable() => {
             tracing::warn!(error = %e, "routing failed; group left unchanged");
@@ -163,7 +187,14 @@ pub fn priority_for(urgency: &str) -> i64 {
 }
 
 /// The one PUT of the job: only changed keys, tags merged, `type` only if the account has it.
-pub fn ticket_update(config: &Config, account: &AccountInfo, ticket: &Ticket, class: &Classification, routing: &Routing, sentiment: Option<&SentimentResult>) -> TicketUpdate {
+pub fn ticket_update(
+    config: &Config,
+    account: &AccountInfo,
+    ticket: &Ticket,
+    class: &Classification,
+    routing: &Routing,
+    sentiment: Option<&SentimentResult>,
+) -> TicketUpdate {
     let confident = class.confidence >= config.confidence_threshold;
     let mut update = TicketUpdate::default();
     if confident {
@@ -175,30 +206,48 @@ pub fn ticket_update(config: &Config, account: &AccountInfo, ticket: &Ticket, cl
             Some(wanted) => match account.ticket_type(&wanted) {
                 Some(t) if ticket.ticket_type.as_deref() != Some(t.as_str()) => update.ticket_type = Some(t),
                 Some(_) => {}
-                None => tracing::warn!(ticket_type = %wanted, "not one of the account's ticket types; type left unchanged"),
+                None => {
+                    tracing::warn!(ticket_type = %wanted, "not one of the account's ticket types; type left unchanged")
+                }
             },
             None => tracing::info!(category = %class.category, "no TYPE_MAP entry; type left unchanged"),
         }
-        let group = routing.group_id.or_else(|| routing.team.as_ref().and_then(|t| config.group_map.get(t).copied()));
+        let group = routing
+            .group_id
+            .or_else(|| routing.team.as_ref().and_then(|t| config.group_map.get(t).copied()));
         if let Some(g) = group.filter(|g| ticket.group_id != Some(*g)) {
             update.group_id = Some(g);
         }
     }
     let mut fields = Map::new();
     if let (Some(spec), false) = (&account.ai_category, class.category.is_empty()) {
-        shared::freshdesk::discovery::insert_or_log(&mut fields, &spec.name, spec.choice_value(&class.category), &class.category);
+        shared::freshdesk::discovery::insert_or_log(
+            &mut fields,
+            &spec.name,
+            spec.choice_value(&class.category),
+            &class.category,
+        );
     }
     if let (Some(spec), false) = (&account.ai_urgency, class.urgency.is_empty()) {
         let lower = class.urgency.to_ascii_lowercase();
         let wanted = if lower == "critical" || lower == "urgent" {
-            ["critical", "urgent"].into_iter().find(|c| spec.offers(c)).unwrap_or(lower.as_str()).to_string()
+            ["critical", "urgent"]
+                .into_iter()
+                .find(|c| spec.offers(c))
+                .unwrap_or(lower.as_str())
+                .to_string()
         } else {
             lower
         };
         shared::freshdesk::discovery::insert_or_log(&mut fields, &spec.name, spec.choice_value(&wanted), &wanted);
     }
     if let Some(spec) = &account.ai_confidence {
-        shared::freshdesk::discovery::insert_or_log(&mut fields, &spec.name, spec.score_value(class.confidence), "confidence");
+        shared::freshdesk::discovery::insert_or_log(
+            &mut fields,
+            &spec.name,
+            spec.score_value(class.confidence),
+            "confidence",
+        );
     }
     update.custom_fields = fields;
 

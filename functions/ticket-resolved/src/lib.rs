@@ -19,7 +19,10 @@ pub fn messages(ticket: &Ticket, conversations: &[Conversation]) -> Vec<Message>
     let mut out = Vec::new();
     let description = ticket.customer_text();
     if !description.is_empty() {
-        out.push(Message { role: Role::Customer, content: description });
+        out.push(Message {
+            role: Role::Customer,
+            content: description,
+        });
     }
     for c in conversations.iter().filter(|c| !c.private) {
         let content = reply_new_text(&c.body, &c.body_text);
@@ -36,7 +39,13 @@ pub fn messages(ticket: &Ticket, conversations: &[Conversation]) -> Vec<Message>
 pub fn agent_id(ticket: &Ticket, conversations: &[Conversation]) -> String {
     ticket
         .responder_id
-        .or_else(|| conversations.iter().rev().filter(|c| c.is_public_agent_reply()).find_map(|c| c.user_id))
+        .or_else(|| {
+            conversations
+                .iter()
+                .rev()
+                .filter(|c| c.is_public_agent_reply())
+                .find_map(|c| c.user_id)
+        })
         .map_or_else(|| "unassigned".to_string(), |id| id.to_string())
 }
 
@@ -57,7 +66,10 @@ impl Job for TicketResolved {
             return Ok(Outcome::Skipped("ticket is not resolved".into()));
         };
         let conversations = app.freshdesk.conversations(ticket.id, ctx.deadline).await?;
-        if let Some(early) = ctx.claim(format!("{}#{}#{}", Self::EVENT, ticket.id, resolved_at)).await? {
+        if let Some(early) = ctx
+            .claim(format!("{}#{}#{}", Self::EVENT, ticket.id, resolved_at))
+            .await?
+        {
             return Ok(early);
         }
         if ctx.step_done(STEP_NOTE) {
@@ -67,9 +79,18 @@ impl Job for TicketResolved {
         if messages.is_empty() {
             return Ok(Outcome::Skipped("no conversation to score".into()));
         }
-        let request = EvaluateRequest { conversation_id: ticket.id.to_string(), agent_id: agent_id(&ticket, &conversations), messages };
-        let qa = app.simpli.evaluate(&request, &ctx.request_id_for("evaluate"), ctx.deadline).await?;
-        app.freshdesk.add_private_note(ticket.id, &qa_note(&qa), ctx.deadline).await?;
+        let request = EvaluateRequest {
+            conversation_id: ticket.id.to_string(),
+            agent_id: agent_id(&ticket, &conversations),
+            messages,
+        };
+        let qa = app
+            .simpli
+            .evaluate(&request, &ctx.request_id_for("evaluate"), ctx.deadline)
+            .await?;
+        app.freshdesk
+            .add_private_note(ticket.id, &qa_note(&qa), ctx.deadline)
+            .await?;
         ctx.step(STEP_NOTE).await?;
         Ok(Outcome::Processed(json!({
             "overall_score": qa.overall_score,
@@ -84,22 +105,52 @@ mod tests {
     use super::*;
 
     fn conv(id: u64, incoming: bool, private: bool, source: i64, user: u64, body: &str) -> Conversation {
-        Conversation { id, body: body.into(), incoming, private, source, user_id: Some(user), ..Default::default() }
+        Conversation {
+            id,
+            body: body.into(),
+            incoming,
+            private,
+            source,
+            user_id: Some(user),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn description_first_private_notes_left_out() {
-        let t = Ticket { id: 1, description_text: "Help".into(), ..Default::default() };
-        let convs = [conv(1, false, false, 0, 7, "Hi"), conv(2, false, true, 2, 9, "internal"), conv(3, true, false, 0, 5, "Thanks")];
+        let t = Ticket {
+            id: 1,
+            description_text: "Help".into(),
+            ..Default::default()
+        };
+        let convs = [
+            conv(1, false, false, 0, 7, "Hi"),
+            conv(2, false, true, 2, 9, "internal"),
+            conv(3, true, false, 0, 5, "Thanks"),
+        ];
         let m = messages(&t, &convs);
         let roles: Vec<_> = m.iter().map(|m| (m.role, m.content.as_str())).collect();
-        assert_eq!(roles, [(Role::Customer, "Help"), (Role::Agent, "Hi"), (Role::Customer, "Thanks")]);
+        assert_eq!(
+            roles,
+            [
+                (Role::Customer, "Help"),
+                (Role::Agent, "Hi"),
+                (Role::Customer, "Thanks")
+            ]
+        );
     }
 
     #[test]
     fn agent_falls_back_to_last_public_reply_then_unassigned() {
-        let mut t = Ticket { id: 1, ..Default::default() };
-        let convs = [conv(1, false, false, 0, 7, "a"), conv(2, false, true, 2, 9, "note"), conv(3, true, false, 0, 5, "c")];
+        let mut t = Ticket {
+            id: 1,
+            ..Default::default()
+        };
+        let convs = [
+            conv(1, false, false, 0, 7, "a"),
+            conv(2, false, true, 2, 9, "note"),
+            conv(3, true, false, 0, 5, "c"),
+        ];
         assert_eq!(agent_id(&t, &convs), "7");
         assert_eq!(agent_id(&t, &convs[1..]), "unassigned");
         t.responder_id = Some(42);

@@ -1,7 +1,7 @@
 //! DynamoDB adapter: every state change is one conditional `UpdateItem`, and a failed condition
 //! is recognised by the SDK's typed `ConditionalCheckFailedException`, never by message text.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::error::SdkError;
@@ -21,11 +21,19 @@ pub struct DynamoDedupStore {
 
 impl DynamoDedupStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     /// An update that must run under the claim (fenced by `attempt`).
-    async fn held_update(&self, claim: &Claim, expr: &str, values: Vec<(&str, AttributeValue)>) -> Result<(), DedupError> {
+    async fn held_update(
+        &self,
+        claim: &Claim,
+        expr: &str,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<(), DedupError> {
         let mut req = self
             .client
             .update_item()
@@ -44,7 +52,9 @@ impl DynamoDedupStore {
         }
         match req.send().await {
             Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => {
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
                 Err(DedupError::LeaseLost { key: claim.key.clone() })
             }
             Err(e) => Err(backend(e)),
@@ -93,7 +103,9 @@ impl DedupStore for DynamoDedupStore {
                     Ok(if old.status == COMPLETED {
                         ClaimOutcome::Duplicate { outcome: old.outcome }
                     } else {
-                        ClaimOutcome::InProgress { lease_until_ms: old.lease_until_ms }
+                        ClaimOutcome::InProgress {
+                            lease_until_ms: old.lease_until_ms,
+                        }
                     })
                 }
                 _ => Err(backend(SdkError::ServiceError(e))),
@@ -103,11 +115,17 @@ impl DedupStore for DynamoDedupStore {
     }
 
     async fn record_step(&self, claim: &Claim, step: &str) -> Result<(), DedupError> {
-        self.held_update(claim, "ADD steps :step", vec![(":step", AttributeValue::Ss(vec![step.to_string()]))]).await
+        self.held_update(
+            claim,
+            "ADD steps :step",
+            vec![(":step", AttributeValue::Ss(vec![step.to_string()]))],
+        )
+        .await
     }
 
     async fn release(&self, claim: &Claim) -> Result<(), DedupError> {
-        self.held_update(claim, "SET lease_until = :zero", vec![(":zero", n(0))]).await
+        self.held_update(claim, "SET lease_until = :zero", vec![(":zero", n(0))])
+            .await
     }
 
     async fn complete(&self, claim: &Claim, outcome: &str) -> Result<(), DedupError> {
@@ -151,7 +169,9 @@ impl DedupStore for DynamoDedupStore {
             .send()
             .await
             .map_err(backend)?;
-        Ok(out.item.and_then(|i| i.get("value").and_then(|v| v.as_s().ok()).cloned()))
+        Ok(out
+            .item
+            .and_then(|i| i.get("value").and_then(|v| v.as_s().ok()).cloned()))
     }
 
     async fn put_marker(&self, key: &str, value: &str) -> Result<(), DedupError> {
@@ -193,7 +213,7 @@ fn record_from(item: &Item) -> DedupRecord {
             .get("steps")
             .and_then(|v| v.as_ss().ok())
             .map(|ss| ss.iter().cloned().collect())
-            .unwrap_or_else(BTreeSet::new),
+            .unwrap_or_default(),
         outcome: string(item, "outcome"),
         error: string(item, "error"),
     }

@@ -18,7 +18,12 @@ impl MemoryDedupStore {
         Self::default()
     }
 
-    fn with_held<T>(&self, claim: &Claim, f: impl FnOnce(&mut DedupRecord) -> T, require_in_progress: bool) -> Result<T, DedupError> {
+    fn with_held<T>(
+        &self,
+        claim: &Claim,
+        f: impl FnOnce(&mut DedupRecord) -> T,
+        require_in_progress: bool,
+    ) -> Result<T, DedupError> {
         let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
         match records.get_mut(&claim.key) {
             Some(r) if r.attempt == claim.attempt && (!require_in_progress || r.status == IN_PROGRESS) => Ok(f(r)),
@@ -37,9 +42,13 @@ impl DedupStore for MemoryDedupStore {
             || record.status == FAILED;
         if !claimable {
             return Ok(if record.status == COMPLETED {
-                ClaimOutcome::Duplicate { outcome: record.outcome.clone() }
+                ClaimOutcome::Duplicate {
+                    outcome: record.outcome.clone(),
+                }
             } else {
-                ClaimOutcome::InProgress { lease_until_ms: record.lease_until_ms }
+                ClaimOutcome::InProgress {
+                    lease_until_ms: record.lease_until_ms,
+                }
             });
         }
         record.status = IN_PROGRESS.into();
@@ -56,9 +65,13 @@ impl DedupStore for MemoryDedupStore {
     }
 
     async fn record_step(&self, claim: &Claim, step: &str) -> Result<(), DedupError> {
-        self.with_held(claim, |r| {
-            r.steps.insert(step.to_string());
-        }, true)
+        self.with_held(
+            claim,
+            |r| {
+                r.steps.insert(step.to_string());
+            },
+            true,
+        )
     }
 
     async fn release(&self, claim: &Claim) -> Result<(), DedupError> {
@@ -66,19 +79,27 @@ impl DedupStore for MemoryDedupStore {
     }
 
     async fn complete(&self, claim: &Claim, outcome: &str) -> Result<(), DedupError> {
-        self.with_held(claim, |r| {
-            r.status = COMPLETED.into();
-            r.outcome = Some(outcome.to_string());
-            r.lease_until_ms = 0;
-        }, true)
+        self.with_held(
+            claim,
+            |r| {
+                r.status = COMPLETED.into();
+                r.outcome = Some(outcome.to_string());
+                r.lease_until_ms = 0;
+            },
+            true,
+        )
     }
 
     async fn fail(&self, claim: &Claim, error: &str) -> Result<(), DedupError> {
-        self.with_held(claim, |r| {
-            r.status = FAILED.into();
-            r.error = Some(error.to_string());
-            r.lease_until_ms = 0;
-        }, true)
+        self.with_held(
+            claim,
+            |r| {
+                r.status = FAILED.into();
+                r.error = Some(error.to_string());
+                r.lease_until_ms = 0;
+            },
+            true,
+        )
     }
 
     async fn get(&self, key: &str) -> Result<Option<DedupRecord>, DedupError> {
@@ -91,7 +112,10 @@ impl DedupStore for MemoryDedupStore {
     }
 
     async fn put_marker(&self, key: &str, value: &str) -> Result<(), DedupError> {
-        self.markers.lock().unwrap_or_else(|e| e.into_inner()).insert(key.to_string(), value.to_string());
+        self.markers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_string(), value.to_string());
         Ok(())
     }
 }

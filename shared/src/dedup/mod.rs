@@ -35,9 +35,13 @@ pub struct Claim {
 pub enum ClaimOutcome {
     Claimed(Claim),
     /// The job already completed.
-    Duplicate { outcome: Option<String> },
+    Duplicate {
+        outcome: Option<String>,
+    },
     /// Another attempt holds a live lease.
-    InProgress { lease_until_ms: u64 },
+    InProgress {
+        lease_until_ms: u64,
+    },
 }
 
 /// A stored record, for inspection (tests, operators).
@@ -88,5 +92,7 @@ pub trait DedupStore: Send + Sync + std::fmt::Debug {
 }
 
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }

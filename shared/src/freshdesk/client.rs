@@ -40,20 +40,30 @@ struct Inner {
 
 impl std::fmt::Debug for FreshdeskClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FreshdeskClient").field("base", &self.inner.base.as_str()).finish_non_exhaustive()
+        f.debug_struct("FreshdeskClient")
+            .field("base", &self.inner.base.as_str())
+            .finish_non_exhaustive()
     }
 }
 
 impl FreshdeskClient {
     pub fn new(http: reqwest::Client, base: Url, api_key: &SecretString, rate_limit_reserve: f64) -> Self {
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{}:X", api_key.expose_secret()));
-        let mut auth = HeaderValue::from_str(&format!("Basic {token}")).unwrap_or_else(|_| HeaderValue::from_static(""));
+        let mut auth =
+            HeaderValue::from_str(&format!("Basic {token}")).unwrap_or_else(|_| HeaderValue::from_static(""));
         auth.set_sensitive(true);
         let mut base = base;
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        Self { inner: Arc::new(Inner { http, base, auth, pacer: Pacer::new(rate_limit_reserve) }) }
+        Self {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                auth,
+                pacer: Pacer::new(rate_limit_reserve),
+            }),
+        }
     }
 
     fn url(&self, path_and_query: &str) -> Result<Url, FreshdeskError> {
@@ -66,41 +76,79 @@ impl FreshdeskClient {
     // ---- tickets -------------------------------------------------------------------------
 
     pub async fn get_ticket(&self, id: u64, with_stats: bool, deadline: Instant) -> Result<Ticket, FreshdeskError> {
-        let path = if with_stats { format!("tickets/{id}?include=stats") } else { format!("tickets/{id}") };
-        self.call(Method::GET, self.url(&path)?, None::<&()>, deadline).await.and_then(|(v, _)| decode(v))
+        let path = if with_stats {
+            format!("tickets/{id}?include=stats")
+        } else {
+            format!("tickets/{id}")
+        };
+        self.call(Method::GET, self.url(&path)?, None::<&()>, deadline)
+            .await
+            .and_then(|(v, _)| decode(v))
     }
 
     /// Every conversation of a ticket, following `Link` pagination (oldest first).
     pub async fn conversations(&self, ticket_id: u64, deadline: Instant) -> Result<Vec<Conversation>, FreshdeskError> {
-        self.get_all(&format!("tickets/{ticket_id}/conversations"), deadline).await
+        self.get_all(&format!("tickets/{ticket_id}/conversations"), deadline)
+            .await
     }
 
     /// A partial update: sends only the keys set in `update`.
-    pub async fn update_ticket(&self, id: u64, update: &TicketUpdate, deadline: Instant) -> Result<Ticket, FreshdeskError> {
-        self.call(Method::PUT, self.url(&format!("tickets/{id}"))?, Some(update), deadline).await.and_then(|(v, _)| decode(v))
+    pub async fn update_ticket(
+        &self,
+        id: u64,
+        update: &TicketUpdate,
+        deadline: Instant,
+    ) -> Result<Ticket, FreshdeskError> {
+        self.call(Method::PUT, self.url(&format!("tickets/{id}"))?, Some(update), deadline)
+            .await
+            .and_then(|(v, _)| decode(v))
     }
 
     /// A private note (HTML body).
-    pub async fn add_private_note(&self, ticket_id: u64, html: &str, deadline: Instant) -> Result<Conversation, FreshdeskError> {
+    pub async fn add_private_note(
+        &self,
+        ticket_id: u64,
+        html: &str,
+        deadline: Instant,
+    ) -> Result<Conversation, FreshdeskError> {
         let body = serde_json::json!({ "body": html, "private": true });
-        self.call(Method::POST, self.url(&format!("tickets/{ticket_id}/notes"))?, Some(&body), deadline)
-            .await
-            .and_then(|(v, _)| decode(v))
+        self.call(
+            Method::POST,
+            self.url(&format!("tickets/{ticket_id}/notes"))?,
+            Some(&body),
+            deadline,
+        )
+        .await
+        .and_then(|(v, _)| decode(v))
     }
 
-    pub async fn update_contact_fields(&self, contact_id: u64, fields: Map<String, Value>, deadline: Instant) -> Result<Contact, FreshdeskError> {
+    pub async fn update_contact_fields(
+        &self,
+        contact_id: u64,
+        fields: Map<String, Value>,
+        deadline: Instant,
+    ) -> Result<Contact, FreshdeskError> {
         let body = serde_json::json!({ "custom_fields": fields });
-        self.call(Method::PUT, self.url(&format!("contacts/{contact_id}"))?, Some(&body), deadline)
-            .await
-            .and_then(|(v, _)| decode(v))
+        self.call(
+            Method::PUT,
+            self.url(&format!("contacts/{contact_id}"))?,
+            Some(&body),
+            deadline,
+        )
+        .await
+        .and_then(|(v, _)| decode(v))
     }
 
     pub async fn ticket_fields(&self, deadline: Instant) -> Result<Vec<FieldDef>, FreshdeskError> {
-        self.call(Method::GET, self.url("ticket_fields")?, None::<&()>, deadline).await.and_then(|(v, _)| decode(v))
+        self.call(Method::GET, self.url("ticket_fields")?, None::<&()>, deadline)
+            .await
+            .and_then(|(v, _)| decode(v))
     }
 
     pub async fn contact_fields(&self, deadline: Instant) -> Result<Vec<FieldDef>, FreshdeskError> {
-        self.call(Method::GET, self.url("contact_fields")?, None::<&()>, deadline).await.and_then(|(v, _)| decode(v))
+        self.call(Method::GET, self.url("contact_fields")?, None::<&()>, deadline)
+            .await
+            .and_then(|(v, _)| decode(v))
     }
 
     // ---- solutions -----------------------------------------------------------------------
@@ -109,17 +157,22 @@ impl FreshdeskClient {
         self.get_all("solutions/categories", deadline).await
     }
     pub async fn category_folders(&self, category_id: u64, deadline: Instant) -> Result<Vec<Folder>, FreshdeskError> {
-        self.get_all(&format!("solutions/categories/{category_id}/folders"), deadline).await
+        self.get_all(&format!("solutions/categories/{category_id}/folders"), deadline)
+            .await
     }
     /// Subfolders; accounts without nested folders answer 404, which means "none".
     pub async fn subfolders(&self, folder_id: u64, deadline: Instant) -> Result<Vec<Folder>, FreshdeskError> {
-        match self.get_all(&format!("solutions/folders/{folder_id}/subfolders"), deadline).await {
+        match self
+            .get_all(&format!("solutions/folders/{folder_id}/subfolders"), deadline)
+            .await
+        {
             Err(FreshdeskError::NotFound { .. }) => Ok(Vec::new()),
             other => other,
         }
     }
     pub async fn folder_articles(&self, folder_id: u64, deadline: Instant) -> Result<Vec<Article>, FreshdeskError> {
-        self.get_all(&format!("solutions/folders/{folder_id}/articles"), deadline).await
+        self.get_all(&format!("solutions/folders/{folder_id}/articles"), deadline)
+            .await
     }
 
     // ---- transport -----------------------------------------------------------------------
@@ -143,9 +196,16 @@ impl FreshdeskClient {
 
     /// A `Link` target must stay on the API's origin: the API key is never sent elsewhere.
     fn same_origin(&self, link: &str) -> Result<Url, FreshdeskError> {
-        let next = self.inner.base.join(link).map_err(|e| FreshdeskError::Decode(format!("bad Link header: {e}")))?;
+        let next = self
+            .inner
+            .base
+            .join(link)
+            .map_err(|e| FreshdeskError::Decode(format!("bad Link header: {e}")))?;
         if next.origin() != self.inner.base.origin() {
-            return Err(FreshdeskError::Decode(format!("Link header points off the API host: {}", next.origin().ascii_serialization())));
+            return Err(FreshdeskError::Decode(format!(
+                "Link header points off the API host: {}",
+                next.origin().ascii_serialization()
+            )));
         }
         Ok(next)
     }
@@ -180,29 +240,54 @@ impl FreshdeskClient {
                 Ok(resp) => {
                     let status = resp.status();
                     let headers = resp.headers().clone();
-                    self.inner.pacer.observe(header_u32(&headers, "x-ratelimit-total"), header_u32(&headers, "x-ratelimit-remaining"), Instant::now());
-                    let bytes = resp.bytes().await.map_err(|e| FreshdeskError::Transport(e.to_string()))?;
+                    self.inner.pacer.observe(
+                        header_u32(&headers, "x-ratelimit-total"),
+                        header_u32(&headers, "x-ratelimit-remaining"),
+                        Instant::now(),
+                    );
+                    let bytes = resp
+                        .bytes()
+                        .await
+                        .map_err(|e| FreshdeskError::Transport(e.to_string()))?;
                     tracing::debug!(call = %what, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "freshdesk");
                     if status.is_success() {
                         let value = if bytes.is_empty() || status == StatusCode::NO_CONTENT {
                             Value::Null
                         } else {
-                            serde_json::from_slice(&bytes).map_err(|e| FreshdeskError::Decode(format!("{what}: {e}")))?
+                            serde_json::from_slice(&bytes)
+                                .map_err(|e| FreshdeskError::Decode(format!("{what}: {e}")))?
                         };
                         return Ok((value, headers));
                     }
                     let retry_after = header_u32(&headers, "retry-after").map(|s| Duration::from_secs(s.into()));
                     if status == StatusCode::TOO_MANY_REQUESTS {
-                        self.inner.pacer.exhausted(retry_after.unwrap_or(Duration::from_secs(60)), Instant::now());
+                        self.inner
+                            .pacer
+                            .exhausted(retry_after.unwrap_or(Duration::from_secs(60)), Instant::now());
                     }
-                    (Some(status.as_u16()), retry_after, FreshdeskError::from_response(status.as_u16(), &bytes, &what, retry_after))
+                    (
+                        Some(status.as_u16()),
+                        retry_after,
+                        FreshdeskError::from_response(status.as_u16(), &bytes, &what, retry_after),
+                    )
                 }
                 Err(e) => {
-                    let cause = if e.is_timeout() { "timeout".to_string() } else { without_url(&e) };
+                    let cause = if e.is_timeout() {
+                        "timeout".to_string()
+                    } else {
+                        without_url(&e)
+                    };
                     (None, None, FreshdeskError::Transport(format!("{what}: {cause}")))
                 }
             };
-            match retry::decide(status, retry_after, attempt, MAX_ATTEMPTS, BACKOFF_BASE, retry::remaining(deadline)) {
+            match retry::decide(
+                status,
+                retry_after,
+                attempt,
+                MAX_ATTEMPTS,
+                BACKOFF_BASE,
+                retry::remaining(deadline),
+            ) {
                 Decision::RetryAfter(wait) => {
                     tracing::warn!(call = %what, status, attempt, wait_ms = wait.as_millis() as u64, "freshdesk retry");
                     tokio::time::sleep(wait).await;
@@ -220,9 +305,14 @@ impl FreshdeskClient {
         }
         if wait + retry::DEADLINE_MARGIN > retry::remaining(deadline) {
             self.inner.pacer.refund();
-            return Err(FreshdeskError::RateLimited { retry_after: wait.max(Duration::from_secs(1)) });
+            return Err(FreshdeskError::RateLimited {
+                retry_after: wait.max(Duration::from_secs(1)),
+            });
         }
-        tracing::info!(wait_ms = wait.as_millis() as u64, "pacing under the Freshdesk rate limit");
+        tracing::info!(
+            wait_ms = wait.as_millis() as u64,
+            "pacing under the Freshdesk rate limit"
+        );
         tokio::time::sleep(wait).await;
         Ok(())
     }
@@ -239,7 +329,11 @@ fn header_u32(headers: &HeaderMap, name: &str) -> Option<u32> {
 /// reqwest errors print the URL; keep only the cause (no ids or hosts leak into retries' logs).
 fn without_url(e: &reqwest::Error) -> String {
     let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    let mut last = if e.is_connect() { "connection failed".to_string() } else { "request failed".to_string() };
+    let mut last = if e.is_connect() {
+        "connection failed".to_string()
+    } else {
+        "request failed".to_string()
+    };
     while let Some(s) = source {
         last = s.to_string();
         source = s.source();
@@ -269,16 +363,27 @@ mod tests {
     fn link_header_next_is_found_among_others() {
         let mut h = HeaderMap::new();
         h.insert("link", HeaderValue::from_static("<https://a.freshdesk.com/api/v2/x?page=1>; rel=\"prev\", <https://a.freshdesk.com/api/v2/x?page=3&per_page=100>; rel=\"next\""));
-        assert_eq!(next_link(&h).as_deref(), Some("https://a.freshdesk.com/api/v2/x?page=3&per_page=100"));
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("https://a.freshdesk.com/api/v2/x?page=3&per_page=100")
+        );
         h.insert("link", HeaderValue::from_static("<https://a/x?page=1>; rel=\"prev\""));
         assert_eq!(next_link(&h), None);
     }
 
     #[test]
     fn links_off_the_api_host_are_refused() {
-        let c = FreshdeskClient::new(reqwest::Client::new(), Url::parse("https://acme.freshdesk.com/api/v2").unwrap(), &SecretString::from("k"), 0.2);
+        let c = FreshdeskClient::new(
+            reqwest::Client::new(),
+            Url::parse("https://acme.freshdesk.com/api/v2").unwrap(),
+            &SecretString::from("k"),
+            0.2,
+        );
         assert!(c.same_origin("https://evil.example.com/api/v2/x?page=2").is_err());
         assert!(c.same_origin("https://acme.freshdesk.com/api/v2/x?page=2").is_ok());
-        assert_eq!(c.url("tickets/1").unwrap().as_str(), "https://acme.freshdesk.com/api/v2/tickets/1");
+        assert_eq!(
+            c.url("tickets/1").unwrap().as_str(),
+            "https://acme.freshdesk.com/api/v2/tickets/1"
+        );
     }
 }

@@ -23,14 +23,20 @@ pub enum FieldKind {
 
 impl FieldSpec {
     fn from_def(def: &FieldDef) -> Self {
-        let t = def.field_type.trim_start_matches("custom_").trim_start_matches("default_");
+        let t = def
+            .field_type
+            .trim_start_matches("custom_")
+            .trim_start_matches("default_");
         let kind = match t {
             "number" => FieldKind::Number,
             "decimal" => FieldKind::Decimal,
             "dropdown" => FieldKind::Dropdown(def.choice_values()),
             _ => FieldKind::Text,
         };
-        Self { name: def.name.clone(), kind }
+        Self {
+            name: def.name.clone(),
+            kind,
+        }
     }
 
     /// A score in the field's own type: text → `"0.87"`, number/decimal → a number.
@@ -97,7 +103,10 @@ impl AccountInfo {
             ("Escalation Risk", &info.escalation_risk),
         ] {
             if spec.is_none() {
-                tracing::warn!(field = label, "custom field not found in the account and not configured; it is left out of every write");
+                tracing::warn!(
+                    field = label,
+                    "custom field not found in the account and not configured; it is left out of every write"
+                );
             }
         }
         info
@@ -110,14 +119,22 @@ impl AccountInfo {
             insert_or_log(&mut fields, &spec.name, spec.score_value(score), "sentiment score");
         }
         if let Some(spec) = &self.escalation_risk {
-            insert_or_log(&mut fields, &spec.name, spec.score_value(escalation_risk), "escalation risk");
+            insert_or_log(
+                &mut fields,
+                &spec.name,
+                spec.score_value(escalation_risk),
+                "escalation risk",
+            );
         }
         fields
     }
 
     /// The account's spelling of `wanted` if it is one of its ticket types.
     pub fn ticket_type(&self, wanted: &str) -> Option<String> {
-        self.ticket_types.iter().find(|t| t.eq_ignore_ascii_case(wanted.trim())).cloned()
+        self.ticket_types
+            .iter()
+            .find(|t| t.eq_ignore_ascii_case(wanted.trim()))
+            .cloned()
     }
 }
 
@@ -128,7 +145,11 @@ pub fn insert_or_log(fields: &mut Map<String, Value>, name: &str, value: Option<
         Some(v) => {
             fields.insert(name.to_string(), v);
         }
-        None => tracing::warn!(field = name, value = wanted, "value is not one of the field's choices; left out of the write"),
+        None => tracing::warn!(
+            field = name,
+            value = wanted,
+            "value is not one of the field's choices; left out of the write"
+        ),
     }
 }
 
@@ -145,11 +166,17 @@ fn resolve(fields: &[FieldDef], override_name: Option<&str>, label: &str) -> Opt
                 .iter()
                 .find(|f| f.name == name)
                 .map(FieldSpec::from_def)
-                .unwrap_or(FieldSpec { name: name.to_string(), kind: FieldKind::Text }),
+                .unwrap_or(FieldSpec {
+                    name: name.to_string(),
+                    kind: FieldKind::Text,
+                }),
         );
     }
     let wanted = normalise(label);
-    fields.iter().find(|f| normalise(&f.label) == wanted).map(FieldSpec::from_def)
+    fields
+        .iter()
+        .find(|f| normalise(&f.label) == wanted)
+        .map(FieldSpec::from_def)
 }
 
 #[cfg(test)]
@@ -186,7 +213,10 @@ mod tests {
     #[test]
     fn overrides_win_and_text_fields_get_two_place_strings() {
         let tf = defs(json!([{"name": "cf_conf", "label": "Something else", "type": "custom_text"}]));
-        let o = FieldOverrides { ai_confidence: Some("cf_conf".into()), ..Default::default() };
+        let o = FieldOverrides {
+            ai_confidence: Some("cf_conf".into()),
+            ..Default::default()
+        };
         let info = AccountInfo::from_fields(&tf, &[], &o);
         assert_eq!(info.ai_confidence.unwrap().score_value(0.8), Some(json!("0.80")));
     }

@@ -29,7 +29,10 @@ pub enum FreshdeskError {
     NotFound { what: String },
     /// 400 with the field errors Freshdesk named.
     #[error("freshdesk 400 {description}: {}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    Validation { description: String, errors: Vec<FieldError> },
+    Validation {
+        description: String,
+        errors: Vec<FieldError>,
+    },
     /// Other 4xx (401 credentials, 403 permission/plan, 409 conflict, 415, ...).
     #[error("freshdesk {status} {code}: {message}")]
     Client { status: u16, code: String, message: String },
@@ -50,7 +53,10 @@ pub enum FreshdeskError {
 impl FreshdeskError {
     /// Worth trying again later: 429, 5xx, timeouts, connection errors.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::RateLimited { .. } | Self::Server { .. } | Self::Transport(_))
+        matches!(
+            self,
+            Self::RateLimited { .. } | Self::Server { .. } | Self::Transport(_)
+        )
     }
 
     /// The delay Freshdesk asked for, if any.
@@ -77,9 +83,14 @@ impl FreshdeskError {
         let parsed: Body = serde_json::from_slice(body).unwrap_or_default();
         match status {
             404 => Self::NotFound { what: what.to_string() },
-            429 => Self::RateLimited { retry_after: retry_after.unwrap_or(Duration::from_secs(60)) },
+            429 => Self::RateLimited {
+                retry_after: retry_after.unwrap_or(Duration::from_secs(60)),
+            },
             400 => Self::Validation {
-                description: parsed.description.or(parsed.message).unwrap_or_else(|| "Bad request".into()),
+                description: parsed
+                    .description
+                    .or(parsed.message)
+                    .unwrap_or_else(|| "Bad request".into()),
                 errors: parsed.errors,
             },
             s if s >= 500 => Self::Server { status: s },
@@ -104,7 +115,9 @@ mod tests {
         let body = br#"{"description":"Validation failed","errors":[{"field":"type","message":"It should be one of these values: 'Question,Incident'","code":"invalid_value"}]}"#;
         let e = FreshdeskError::from_response(400, body, "PUT /tickets/1", None);
         assert!(!e.is_retryable());
-        let FreshdeskError::Validation { errors, .. } = &e else { panic!("{e:?}") };
+        let FreshdeskError::Validation { errors, .. } = &e else {
+            panic!("{e:?}")
+        };
         assert_eq!(errors[0].field, "type");
         assert_eq!(errors[0].code, "invalid_value");
         assert!(e.to_string().contains("type invalid_value"));
@@ -119,6 +132,9 @@ mod tests {
         let auth = FreshdeskError::from_response(401, br#"{"code":"invalid_credentials","message":"no"}"#, "x", None);
         assert!(!auth.is_retryable());
         assert!(auth.to_string().contains("invalid_credentials"));
-        assert!(matches!(FreshdeskError::from_response(404, b"", "x", None), FreshdeskError::NotFound { .. }));
+        assert!(matches!(
+            FreshdeskError::from_response(404, b"", "x", None),
+            FreshdeskError::NotFound { .. }
+        ));
     }
 }

@@ -238,21 +238,38 @@ mod tests {
 
     #[test]
     fn choices_in_every_shape() {
-        let f = |choices| FieldDef { name: "x".into(), label: "X".into(), field_type: "custom_dropdown".into(), choices: Some(choices) };
+        let f = |choices| FieldDef {
+            name: "x".into(),
+            label: "X".into(),
+            field_type: "custom_dropdown".into(),
+            choices: Some(choices),
+        };
         assert_eq!(f(json!(["a", "b"])).choice_values(), ["a", "b"]);
-        assert_eq!(f(json!([{"id": 1, "value": "low", "position": 1}])).choice_values(), ["low"]);
-        assert_eq!(f(json!({"Open": [2], "Pending": [3]})).choice_values(), ["Open", "Pending"]);
+        assert_eq!(
+            f(json!([{"id": 1, "value": "low", "position": 1}])).choice_values(),
+            ["low"]
+        );
+        assert_eq!(
+            f(json!({"Open": [2], "Pending": [3]})).choice_values(),
+            ["Open", "Pending"]
+        );
     }
 
     #[test]
     fn tags_merge_without_loss_or_duplicates() {
-        let merged = merge_tags(&["returns".into(), "vip".into()], &["vip".into(), "ai-category:billing".into()]);
+        let merged = merge_tags(
+            &["returns".into(), "vip".into()],
+            &["vip".into(), "ai-category:billing".into()],
+        );
         assert_eq!(merged, ["returns", "vip", "ai-category:billing"]);
     }
 
     #[test]
     fn update_serialises_only_set_keys() {
-        let u = TicketUpdate { priority: Some(3), ..Default::default() };
+        let u = TicketUpdate {
+            priority: Some(3),
+            ..Default::default()
+        };
         assert_eq!(serde_json::to_value(&u).unwrap(), json!({"priority": 3}));
         assert!(TicketUpdate::default().is_empty());
     }

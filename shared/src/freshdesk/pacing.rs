@@ -24,13 +24,18 @@ pub struct Pacer {
 
 impl Pacer {
     pub fn new(reserve: f64) -> Self {
-        Self { reserve: reserve.clamp(0.0, 0.95), state: Mutex::new(None) }
+        Self {
+            reserve: reserve.clamp(0.0, 0.95),
+            state: Mutex::new(None),
+        }
     }
 
     /// Takes one credit; returns how long to wait first (zero when the budget allows it now).
     pub fn acquire(&self, now: Instant) -> Duration {
         let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(obs) = guard.as_mut() else { return Duration::ZERO };
+        let Some(obs) = guard.as_mut() else {
+            return Duration::ZERO;
+        };
         let rate = obs.total / 60.0;
         if rate <= 0.0 {
             return Duration::ZERO;
@@ -59,16 +64,24 @@ impl Pacer {
 
     /// Records the headers of an answer.
     pub fn observe(&self, total: Option<u32>, remaining: Option<u32>, now: Instant) {
-        let (Some(total), Some(remaining)) = (total, remaining) else { return };
+        let (Some(total), Some(remaining)) = (total, remaining) else {
+            return;
+        };
         let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
         // Concurrent calls answer out of order; the lowest fresh reading is the safe one.
         let remaining = match guard.as_ref() {
-            Some(obs) if obs.total == total as f64 && now.saturating_duration_since(obs.at) < Duration::from_millis(200) => {
+            Some(obs)
+                if obs.total == total as f64 && now.saturating_duration_since(obs.at) < Duration::from_millis(200) =>
+            {
                 obs.remaining.min(remaining as f64)
             }
             _ => remaining as f64,
         };
-        *guard = Some(Observed { total: total as f64, remaining, at: now });
+        *guard = Some(Observed {
+            total: total as f64,
+            remaining,
+            at: now,
+        });
     }
 
     /// After a 429: nothing is left until `retry_after` has passed.

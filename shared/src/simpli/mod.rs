@@ -28,7 +28,12 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SimpliError {
     #[error("{service} {status} {code}: {detail}")]
-    Status { service: &'static str, status: u16, code: String, detail: String },
+    Status {
+        service: &'static str,
+        status: u16,
+        code: String,
+        detail: String,
+    },
     #[error("{service} timed out")]
     Timeout { service: &'static str },
     #[error("{service} unreachable: {cause}")]
@@ -59,50 +64,98 @@ pub struct SimpliClients {
 
 impl std::fmt::Debug for SimpliClients {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SimpliClients").field("urls", &self.urls).finish_non_exhaustive()
+        f.debug_struct("SimpliClients")
+            .field("urls", &self.urls)
+            .finish_non_exhaustive()
     }
 }
 
 impl SimpliClients {
     pub fn new(http: reqwest::Client, urls: SimpliUrls, api_key: Option<&SecretString>) -> Self {
-        let api_key = api_key.and_then(|k| HeaderValue::from_str(k.expose_secret()).ok()).map(|mut v| {
-            v.set_sensitive(true);
-            v
-        });
+        let api_key = api_key
+            .and_then(|k| HeaderValue::from_str(k.expose_secret()).ok())
+            .map(|mut v| {
+                v.set_sensitive(true);
+                v
+            });
         Self { http, urls, api_key }
     }
 
-    pub async fn classify(&self, subject: &str, body: &str, request_id: &str, deadline: Instant) -> Result<Classification, SimpliError> {
-        let req = ClassifyRequest { subject, body, metadata: Value::Object(Default::default()) };
-        self.post("triage", &self.urls.triage, "classify", &req, request_id, deadline).await
+    pub async fn classify(
+        &self,
+        subject: &str,
+        body: &str,
+        request_id: &str,
+        deadline: Instant,
+    ) -> Result<Classification, SimpliError> {
+        let req = ClassifyRequest {
+            subject,
+            body,
+            metadata: Value::Object(Default::default()),
+        };
+        self.post("triage", &self.urls.triage, "classify", &req, request_id, deadline)
+            .await
     }
 
-    pub async fn route(&self, ticket_id: u64, c: &Classification, request_id: &str, deadline: Instant) -> Result<Routing, SimpliError> {
+    pub async fn route(
+        &self,
+        ticket_id: u64,
+        c: &Classification,
+        request_id: &str,
+        deadline: Instant,
+    ) -> Result<Routing, SimpliError> {
         let req = RouteRequest {
             ticket_id: ticket_id.to_string(),
             category: &c.category,
             urgency: &c.urgency,
             sentiment: c.sentiment.as_deref(),
         };
-        self.post("triage", &self.urls.triage, "route", &req, request_id, deadline).await
+        self.post("triage", &self.urls.triage, "route", &req, request_id, deadline)
+            .await
     }
 
-    pub async fn draft(&self, req: &DraftRequest<'_>, request_id: &str, deadline: Instant) -> Result<DraftResponse, SimpliError> {
-        self.post("reply", &self.urls.reply, "api/v1/draft", req, request_id, deadline).await
+    pub async fn draft(
+        &self,
+        req: &DraftRequest<'_>,
+        request_id: &str,
+        deadline: Instant,
+    ) -> Result<DraftResponse, SimpliError> {
+        self.post("reply", &self.urls.reply, "api/v1/draft", req, request_id, deadline)
+            .await
     }
 
     /// Sentiment of `text` for `customer_id`, enforcing the service's request rules first.
-    pub async fn analyze(&self, customer_id: &str, text: &str, ticket_source: i64, request_id: &str, deadline: Instant) -> Result<SentimentResult, SimpliError> {
+    pub async fn analyze(
+        &self,
+        customer_id: &str,
+        text: &str,
+        ticket_source: i64,
+        request_id: &str,
+        deadline: Instant,
+    ) -> Result<SentimentResult, SimpliError> {
         let req = sentiment_request(customer_id, text, ticket_source)?;
-        self.post("sentiment", &self.urls.sentiment, "analyze", &req, request_id, deadline).await
+        self.post("sentiment", &self.urls.sentiment, "analyze", &req, request_id, deadline)
+            .await
     }
 
-    pub async fn evaluate(&self, req: &EvaluateRequest, request_id: &str, deadline: Instant) -> Result<EvaluateResponse, SimpliError> {
-        self.post("qa", &self.urls.qa, "evaluate", req, request_id, deadline).await
+    pub async fn evaluate(
+        &self,
+        req: &EvaluateRequest,
+        request_id: &str,
+        deadline: Instant,
+    ) -> Result<EvaluateResponse, SimpliError> {
+        self.post("qa", &self.urls.qa, "evaluate", req, request_id, deadline)
+            .await
     }
 
-    pub async fn push_article(&self, article: &KbArticle<'_>, request_id: &str, deadline: Instant) -> Result<Value, SimpliError> {
-        self.post("kb", &self.urls.kb, "articles", article, request_id, deadline).await
+    pub async fn push_article(
+        &self,
+        article: &KbArticle<'_>,
+        request_id: &str,
+        deadline: Instant,
+    ) -> Result<Value, SimpliError> {
+        self.post("kb", &self.urls.kb, "articles", article, request_id, deadline)
+            .await
     }
 
     pub async fn gaps(&self, request_id: &str, deadline: Instant) -> Result<Value, SimpliError> {
@@ -119,10 +172,22 @@ impl SimpliClients {
         request_id: &str,
         deadline: Instant,
     ) -> Result<T, SimpliError> {
-        self.send(service, self.http.post(join(base, path)).json(body), request_id, deadline).await
+        self.send(
+            service,
+            self.http.post(join(base, path)).json(body),
+            request_id,
+            deadline,
+        )
+        .await
     }
 
-    async fn send<T: DeserializeOwned>(&self, service: &'static str, req: reqwest::RequestBuilder, request_id: &str, deadline: Instant) -> Result<T, SimpliError> {
+    async fn send<T: DeserializeOwned>(
+        &self,
+        service: &'static str,
+        req: reqwest::RequestBuilder,
+        request_id: &str,
+        deadline: Instant,
+    ) -> Result<T, SimpliError> {
         let timeout = crate::retry::remaining(deadline).min(CALL_TIMEOUT);
         if timeout.is_zero() {
             return Err(SimpliError::Timeout { service });
@@ -135,18 +200,36 @@ impl SimpliClients {
         let resp = req.send().await.map_err(|e| transport(service, &e))?;
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(|e| transport(service, &e))?;
-        tracing::debug!(service, status = status.as_u16(), request_id, ms = started.elapsed().as_millis() as u64, "simpli");
+        tracing::debug!(
+            service,
+            status = status.as_u16(),
+            request_id,
+            ms = started.elapsed().as_millis() as u64,
+            "simpli"
+        );
         if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|e| SimpliError::Decode { service, cause: e.to_string() });
+            return serde_json::from_slice(&bytes).map_err(|e| SimpliError::Decode {
+                service,
+                cause: e.to_string(),
+            });
         }
         let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        let code = body.get("error_code").and_then(Value::as_str).unwrap_or_default().to_string();
+        let code = body
+            .get("error_code")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let detail = match body.get("detail") {
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
             None => String::new(),
         };
-        Err(SimpliError::Status { service, status: status.as_u16(), code, detail: truncate_chars(&detail, 300).to_string() })
+        Err(SimpliError::Status {
+            service,
+            status: status.as_u16(),
+            code,
+            detail: truncate_chars(&detail, 300).to_string(),
+        })
     }
 }
 
@@ -161,7 +244,11 @@ fn transport(service: &'static str, e: &reqwest::Error) -> SimpliError {
     if e.is_timeout() {
         SimpliError::Timeout { service }
     } else {
-        let mut cause = if e.is_connect() { "connection failed".to_string() } else { "request failed".to_string() };
+        let mut cause = if e.is_connect() {
+            "connection failed".to_string()
+        } else {
+            "request failed".to_string()
+        };
         let mut source = std::error::Error::source(e);
         while let Some(s) = source {
             cause = s.to_string();
@@ -194,13 +281,23 @@ pub fn channel_for_source(ticket_source: i64) -> Option<&'static str> {
 /// Builds a request Sentiment will accept: valid id, text trimmed to 1..=10000 characters.
 pub fn sentiment_request(customer_id: &str, text: &str, ticket_source: i64) -> Result<AnalyzeRequest, SimpliError> {
     if !valid_customer_id(customer_id) {
-        return Err(SimpliError::InvalidRequest { service: "sentiment", cause: "customer_id does not match the service's pattern".into() });
+        return Err(SimpliError::InvalidRequest {
+            service: "sentiment",
+            cause: "customer_id does not match the service's pattern".into(),
+        });
     }
     let text = truncate_chars(text.trim(), SENTIMENT_MAX_CHARS);
     if text.is_empty() {
-        return Err(SimpliError::InvalidRequest { service: "sentiment", cause: "empty text".into() });
+        return Err(SimpliError::InvalidRequest {
+            service: "sentiment",
+            cause: "empty text".into(),
+        });
     }
-    Ok(AnalyzeRequest { customer_id: customer_id.to_string(), text: text.to_string(), channel: channel_for_source(ticket_source) })
+    Ok(AnalyzeRequest {
+        customer_id: customer_id.to_string(),
+        text: text.to_string(),
+        channel: channel_for_source(ticket_source),
+    })
 }
 
 #[cfg(test)]
@@ -230,7 +327,12 @@ mod tests {
 
     #[test]
     fn retryable_statuses() {
-        let s = |status| SimpliError::Status { service: "x", status, code: String::new(), detail: String::new() };
+        let s = |status| SimpliError::Status {
+            service: "x",
+            status,
+            code: String::new(),
+            detail: String::new(),
+        };
         assert!(s(503).is_retryable() && s(429).is_retryable() && s(502).is_retryable());
         assert!(!s(422).is_retryable() && !s(401).is_retryable() && !s(404).is_retryable());
         assert!(SimpliError::Timeout { service: "x" }.is_retryable());
@@ -240,6 +342,9 @@ mod tests {
     fn urls_join_under_a_path_prefix() {
         let base = Url::parse("http://h:1/prefix/").unwrap();
         assert_eq!(join(&base, "api/v1/draft").as_str(), "http://h:1/prefix/api/v1/draft");
-        assert_eq!(join(&Url::parse("http://h:1").unwrap(), "classify").as_str(), "http://h:1/classify");
+        assert_eq!(
+            join(&Url::parse("http://h:1").unwrap(), "classify").as_str(),
+            "http://h:1/classify"
+        );
     }
 }

@@ -53,11 +53,9 @@ pub(crate) fn put(st: &mut State, r: &Req, id: u64) -> Resp {
                 None => errs.mismatch(k, "String", v),
             },
             "email" => match v.as_str() {
-                Some(s) if !looks_like_email(s) => errs.push(
-                    k,
-                    "It should be in the 'valid email address' format",
-                    "invalid_value",
-                ),
+                Some(s) if !looks_like_email(s) => {
+                    errs.push(k, "It should be in the 'valid email address' format", "invalid_value")
+                }
                 _ => validate::string(&mut errs, k, v, true),
             },
             _ => validate::string(&mut errs, k, v, true),

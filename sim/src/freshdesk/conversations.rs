@@ -59,10 +59,7 @@ pub(crate) fn add(st: &mut State, r: &Req, id: u64, note: bool) -> Resp {
         return resp;
     }
     let flag = |k: &str, d: bool| body.get(k).and_then(Value::as_bool).unwrap_or(d);
-    let user_id = body
-        .get("user_id")
-        .and_then(Value::as_u64)
-        .unwrap_or(BOT_AGENT_ID);
+    let user_id = body.get("user_id").and_then(Value::as_u64).unwrap_or(BOT_AGENT_ID);
     let mut conv = json!({
         "body": body.get("body").cloned().unwrap_or(Value::Null),
         "private": note && flag("private", true),
@@ -71,14 +68,8 @@ pub(crate) fn add(st: &mut State, r: &Req, id: u64, note: bool) -> Resp {
         "user_id": user_id,
     });
     if let Some(c) = conv.as_object_mut() {
-        let emails = body
-            .get("notify_emails")
-            .cloned()
-            .unwrap_or_else(|| json!([]));
-        c.insert(
-            if note { "notified_to" } else { "to_emails" }.into(),
-            emails,
-        );
+        let emails = body.get("notify_emails").cloned().unwrap_or_else(|| json!([]));
+        c.insert(if note { "notified_to" } else { "to_emails" }.into(), emails);
         for k in ["cc_emails", "bcc_emails", "from_email"] {
             if let Some(v) = body.get(k) {
                 c.insert(k.into(), v.clone());

@@ -183,9 +183,7 @@ impl RateLimiter {
     pub(crate) fn remaining(&self) -> u32 {
         match self.mode {
             RateWindow::Fixed => match self.window_start {
-                Some(start) if start.elapsed() < WINDOW => {
-                    self.per_minute.saturating_sub(self.used)
-                }
+                Some(start) if start.elapsed() < WINDOW => self.per_minute.saturating_sub(self.used),
                 _ => self.per_minute,
             },
             RateWindow::Refill => self.tokens.floor() as u32,

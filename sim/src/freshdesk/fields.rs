@@ -19,13 +19,7 @@ pub const FIELD_SENTIMENT_SCORE: &str = "sentiment_score";
 pub const FIELD_ESCALATION_RISK: &str = "escalation_risk";
 
 /// Default ticket types (choices of the `ticket_type` field).
-pub const TICKET_TYPES: [&str; 5] = [
-    "Question",
-    "Incident",
-    "Problem",
-    "Feature Request",
-    "Refund",
-];
+pub const TICKET_TYPES: [&str; 5] = ["Question", "Incident", "Problem", "Feature Request", "Refund"];
 
 fn field(id: u64, name: &str, label: &str, kind: &str, position: u64) -> Value {
     json!({
@@ -50,13 +44,7 @@ fn with_choices(mut f: Value, choices: Value) -> Value {
 /// choices are filled from the account's groups and agents when served.
 pub fn default_ticket_fields() -> Vec<Value> {
     vec![
-        field(
-            60_001,
-            "requester",
-            "Search a requester",
-            "default_requester",
-            1,
-        ),
+        field(60_001, "requester", "Search a requester", "default_requester", 1),
         field(60_002, "subject", "Subject", "default_subject", 2),
         with_choices(
             field(60_003, "ticket_type", "Type", "default_ticket_type", 3),
@@ -79,30 +67,12 @@ pub fn default_ticket_fields() -> Vec<Value> {
             field(60_006, "priority", "Priority", "default_priority", 6),
             json!({"Low": 1, "Medium": 2, "High": 3, "Urgent": 4}),
         ),
-        with_choices(
-            field(60_007, "group", "Group", "default_group", 7),
-            json!({}),
-        ),
-        with_choices(
-            field(60_008, "agent", "Agent", "default_agent", 8),
-            json!({}),
-        ),
-        field(
-            60_009,
-            "description",
-            "Description",
-            "default_description",
-            9,
-        ),
+        with_choices(field(60_007, "group", "Group", "default_group", 7), json!({})),
+        with_choices(field(60_008, "agent", "Agent", "default_agent", 8), json!({})),
+        field(60_009, "description", "Description", "default_description", 9),
         field(60_101, FIELD_AI_CATEGORY, "AI Category", "custom_text", 10),
         with_choices(
-            field(
-                60_102,
-                FIELD_AI_URGENCY,
-                "AI Urgency",
-                "custom_dropdown",
-                11,
-            ),
+            field(60_102, FIELD_AI_URGENCY, "AI Urgency", "custom_dropdown", 11),
             json!([
                 {"id": 1, "value": "low", "position": 1},
                 {"id": 2, "value": "medium", "position": 2},
@@ -110,13 +80,7 @@ pub fn default_ticket_fields() -> Vec<Value> {
                 {"id": 4, "value": "urgent", "position": 4},
             ]),
         ),
-        field(
-            60_103,
-            FIELD_AI_CONFIDENCE,
-            "AI Confidence",
-            "custom_text",
-            12,
-        ),
+        field(60_103, FIELD_AI_CONFIDENCE, "AI Confidence", "custom_text", 12),
     ]
 }
 
@@ -135,20 +99,8 @@ pub fn default_contact_fields() -> Vec<Value> {
         field(70_010, "language", "Language", "default_language", 10),
         field(70_011, "tag_names", "Tags", "default_tag_names", 11),
         field(70_012, "description", "About", "default_description", 12),
-        field(
-            70_101,
-            FIELD_SENTIMENT_SCORE,
-            "Sentiment Score",
-            "custom_decimal",
-            13,
-        ),
-        field(
-            70_102,
-            FIELD_ESCALATION_RISK,
-            "Escalation Risk",
-            "custom_text",
-            14,
-        ),
+        field(70_101, FIELD_SENTIMENT_SCORE, "Sentiment Score", "custom_decimal", 13),
+        field(70_102, FIELD_ESCALATION_RISK, "Escalation Risk", "custom_text", 14),
     ]
 }
 
@@ -186,20 +138,13 @@ pub(crate) fn by_name<'a>(fields: &'a [Value], name: &str) -> Option<&'a Value> 
 /// `GET /ticket_fields`: group/agent choices reflect the account's current
 /// groups and agents (`{"name": id}` maps, as Freshdesk serves them).
 pub(crate) fn served_ticket_fields(st: &State) -> Vec<Value> {
-    let groups: Map<String, Value> = st
-        .groups
-        .iter()
-        .map(|(id, n)| (n.clone(), json!(id)))
-        .collect();
+    let groups: Map<String, Value> = st.groups.iter().map(|(id, n)| (n.clone(), json!(id))).collect();
     let agents: Map<String, Value> = st
         .agents
         .iter()
         .map(|(id, a)| {
             (
-                a.get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
+                a.get("name").and_then(Value::as_str).unwrap_or("").to_string(),
                 json!(id),
             )
         })
@@ -208,11 +153,7 @@ pub(crate) fn served_ticket_fields(st: &State) -> Vec<Value> {
         .iter()
         .cloned()
         .map(|mut f| {
-            let kind = f
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
+            let kind = f.get("type").and_then(Value::as_str).unwrap_or("").to_string();
             if let Some(obj) = f.as_object_mut() {
                 match kind.as_str() {
                     "default_group" => obj.insert("choices".into(), Value::Object(groups.clone())),

@@ -145,14 +145,8 @@ impl FreshdeskSim {
 
     /// Add a folder (top-level when `parent_folder_id` is `None`); ids from
     /// 2001. `None` if the category or parent folder does not exist.
-    pub fn add_folder(
-        &self,
-        category_id: u64,
-        parent_folder_id: Option<u64>,
-        name: &str,
-    ) -> Option<u64> {
-        self.state()
-            .insert_folder(category_id, parent_folder_id, name)
+    pub fn add_folder(&self, category_id: u64, parent_folder_id: Option<u64>, name: &str) -> Option<u64> {
+        self.state().insert_folder(category_id, parent_folder_id, name)
     }
 
     /// Add an article (`title`, `description` HTML, `status` 1 draft / 2

@@ -29,24 +29,9 @@ pub(super) fn demo(sim: &FreshdeskSim) {
 fn contacts(sim: &FreshdeskSim) {
     let people = [
         (5001, "Dana Kim", "dana@example.com", "+1 415 555 0101"),
-        (
-            5002,
-            "Luis Ortega",
-            "luis.ortega@example.org",
-            "+34 91 555 0102",
-        ),
-        (
-            5003,
-            "Priya Natarajan",
-            "priya.n@example.net",
-            "+44 20 5550 0103",
-        ),
-        (
-            5004,
-            "Tom Becker",
-            "tom.becker@example.com",
-            "+49 30 5550 0104",
-        ),
+        (5002, "Luis Ortega", "luis.ortega@example.org", "+34 91 555 0102"),
+        (5003, "Priya Natarajan", "priya.n@example.net", "+44 20 5550 0103"),
+        (5004, "Tom Becker", "tom.becker@example.com", "+49 30 5550 0104"),
     ];
     for (id, name, email, phone) in people {
         sim.add_contact(json!({
@@ -98,28 +83,31 @@ fn angry_thread(sim: &FreshdeskSim) {
             "created_at": "2024-05-10T10:02:00Z",
         }),
     );
-    sim.add_conversation(103, json!({
-        "body": "<div>This is the third time I am writing and still nothing. This is \
-            unacceptable. If the parcel is not here by Friday I will cancel and ask for a \
-            refund.</div><div class=\"freshdesk_quote\"><blockquote class=\"freshdesk_quote\">\
-            On Fri, 10 May 2024 at 10:02, Acme Support &lt;support@acme.example&gt; wrote:<br>\
-            Hi Priya,<br>Sorry for the delay! I have asked the carrier to trace parcel #7731 and \
-            will update you within 48 hours.<br>Best,<br>Alex<blockquote>On Fri, 10 May 2024 at \
-            08:30, Priya Natarajan &lt;priya.n@example.net&gt; wrote:<br>My order #7731 was \
-            supposed to arrive last Monday. Tracking has not moved for 6 days. Worst delivery \
-            experience ever, I am furious.</blockquote></blockquote></div>",
-        "body_text": "This is the third time I am writing and still nothing. This is \
-            unacceptable. If the parcel is not here by Friday I will cancel and ask for a \
-            refund.\n\nOn Fri, 10 May 2024 at 10:02, Acme Support <support@acme.example> wrote:\n\
-            > Hi Priya,\n> Sorry for the delay! I have asked the carrier to trace parcel #7731 and \
-            will update you within 48 hours.\n> Best,\n> Alex\n> On Fri, 10 May 2024 at 08:30, \
-            Priya Natarajan <priya.n@example.net> wrote:\n> > My order #7731 was supposed to \
-            arrive last Monday. Tracking has not moved for 6 days. Worst delivery experience \
-            ever, I am furious.",
-        "incoming": true, "private": false, "source": 0, "user_id": 5003,
-        "from_email": "priya.n@example.net", "to_emails": ["support@acme.example"],
-        "created_at": "2024-05-14T16:45:00Z",
-    }));
+    sim.add_conversation(
+        103,
+        json!({
+            "body": "<div>This is the third time I am writing and still nothing. This is \
+                unacceptable. If the parcel is not here by Friday I will cancel and ask for a \
+                refund.</div><div class=\"freshdesk_quote\"><blockquote class=\"freshdesk_quote\">\
+                On Fri, 10 May 2024 at 10:02, Acme Support &lt;support@acme.example&gt; wrote:<br>\
+                Hi Priya,<br>Sorry for the delay! I have asked the carrier to trace parcel #7731 and \
+                will update you within 48 hours.<br>Best,<br>Alex<blockquote>On Fri, 10 May 2024 at \
+                08:30, Priya Natarajan &lt;priya.n@example.net&gt; wrote:<br>My order #7731 was \
+                supposed to arrive last Monday. Tracking has not moved for 6 days. Worst delivery \
+                experience ever, I am furious.</blockquote></blockquote></div>",
+            "body_text": "This is the third time I am writing and still nothing. This is \
+                unacceptable. If the parcel is not here by Friday I will cancel and ask for a \
+                refund.\n\nOn Fri, 10 May 2024 at 10:02, Acme Support <support@acme.example> wrote:\n\
+                > Hi Priya,\n> Sorry for the delay! I have asked the carrier to trace parcel #7731 and \
+                will update you within 48 hours.\n> Best,\n> Alex\n> On Fri, 10 May 2024 at 08:30, \
+                Priya Natarajan <priya.n@example.net> wrote:\n> > My order #7731 was supposed to \
+                arrive last Monday. Tracking has not moved for 6 days. Worst delivery experience \
+                ever, I am furious.",
+            "incoming": true, "private": false, "source": 0, "user_id": 5003,
+            "from_email": "priya.n@example.net", "to_emails": ["support@acme.example"],
+            "created_at": "2024-05-14T16:45:00Z",
+        }),
+    );
 }
 
 fn resolved_thread(sim: &FreshdeskSim) {

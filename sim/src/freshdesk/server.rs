@@ -35,9 +35,7 @@ fn rate_limited(retry_after: u64) -> Resp {
 async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
     let at = Instant::now();
     let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .unwrap_or_default();
+    let body = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
     let params = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
         .map(|q| q.0)
         .unwrap_or_default();
@@ -74,9 +72,9 @@ async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
                 body,
                 retry_after,
             }) => {
-                let body = body.unwrap_or_else(|| {
-                    json!({"code": "injected_fault", "message": format!("Simulated HTTP {status}")})
-                });
+                let body = body.unwrap_or_else(
+                    || json!({"code": "injected_fault", "message": format!("Simulated HTTP {status}")}),
+                );
                 let resp = Resp::json(status, body);
                 match retry_after {
                     Some(s) => resp.with_header("retry-after", s.to_string()),
@@ -85,11 +83,7 @@ async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
             }
         }
     };
-    let remaining = if resp.status == 429 {
-        0
-    } else {
-        decision.remaining
-    };
+    let remaining = if resp.status == 429 { 0 } else { decision.remaining };
     let mut st = sim.state();
     let request_id = st.next_request;
     st.next_request += 1;
@@ -114,10 +108,7 @@ async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
         .with_header("x-ratelimit-remaining", remaining.to_string())
         .with_header("x-ratelimit-used-currentrequest", "1".to_string())
         .with_header("x-request-id", format!("fd-sim-{request_id}"))
-        .with_header(
-            "x-freshdesk-api-version",
-            "latest=v2; requested=v2".to_string(),
-        )
+        .with_header("x-freshdesk-api-version", "latest=v2; requested=v2".to_string())
         .into_axum()
 }
 
@@ -144,10 +135,7 @@ fn acceptable(r: &Req) -> bool {
         None => true,
         Some(a) => {
             let a = a.to_ascii_lowercase();
-            a.is_empty()
-                || a.contains("application/json")
-                || a.contains("*/*")
-                || a.contains("application/*")
+            a.is_empty() || a.contains("application/json") || a.contains("*/*") || a.contains("application/*")
         }
     }
 }
@@ -195,12 +183,8 @@ fn serve(st: &mut State, r: &Req) -> Resp {
             ("PUT", Some(c)) => contacts::put(st, r, c),
             _ => not_allowed("GET, PUT, DELETE"),
         },
-        ["ticket_fields"] if m == "GET" => {
-            Resp::json(200, Value::Array(fields::served_ticket_fields(st)))
-        }
-        ["contact_fields"] if m == "GET" => {
-            Resp::json(200, Value::Array(st.contact_fields.clone()))
-        }
+        ["ticket_fields"] if m == "GET" => Resp::json(200, Value::Array(fields::served_ticket_fields(st))),
+        ["contact_fields"] if m == "GET" => Resp::json(200, Value::Array(st.contact_fields.clone())),
         ["solutions", ..] if m == "GET" => solutions::get(st, r, &segs[1..]),
         ["ticket_fields" | "contact_fields"] => not_allowed("GET"),
         _ => Resp::not_found(),

@@ -11,13 +11,8 @@ use crate::util::html_to_text;
 /// `GET /solutions/...`; `segs` is the path after `/solutions`.
 pub(crate) fn get(st: &State, r: &Req, segs: &[&str]) -> Resp {
     let id = |s: &str| s.parse::<u64>().ok();
-    let list = |items: Vec<&Map<String, Value>>| {
-        paginate(
-            st,
-            r,
-            items.into_iter().cloned().map(Value::Object).collect(),
-        )
-    };
+    let list =
+        |items: Vec<&Map<String, Value>>| paginate(st, r, items.into_iter().cloned().map(Value::Object).collect());
     let one = |item: Option<&Map<String, Value>>| match item {
         Some(v) => Resp::json(200, Value::Object(v.clone())),
         None => Resp::not_found(),
@@ -29,9 +24,7 @@ pub(crate) fn get(st: &State, r: &Req, segs: &[&str]) -> Resp {
             Some(c) => list(
                 st.folders
                     .values()
-                    .filter(|f| {
-                        num(f, "category_id") == Some(c) && num(f, "parent_folder_id").is_none()
-                    })
+                    .filter(|f| num(f, "category_id") == Some(c) && num(f, "parent_folder_id").is_none())
                     .collect(),
             ),
             None => Resp::not_found(),
@@ -76,12 +69,7 @@ impl State {
     }
 
     /// `None` when the category (or the parent folder) does not exist.
-    pub(crate) fn insert_folder(
-        &mut self,
-        category_id: u64,
-        parent: Option<u64>,
-        name: &str,
-    ) -> Option<u64> {
+    pub(crate) fn insert_folder(&mut self, category_id: u64, parent: Option<u64>, name: &str) -> Option<u64> {
         if !self.categories.contains_key(&category_id) {
             return None;
         }
@@ -109,10 +97,7 @@ impl State {
         folder.insert("articles_count".into(), json!(n + 1));
         let category_id = num(folder, "category_id");
         let mut given = into_map(given);
-        let id = given
-            .remove("id")
-            .and_then(|v| v.as_u64())
-            .unwrap_or(self.next_article);
+        let id = given.remove("id").and_then(|v| v.as_u64()).unwrap_or(self.next_article);
         self.next_article = self.next_article.max(id + 1);
         let now = self.clock.now();
         let mut a = into_map(json!({

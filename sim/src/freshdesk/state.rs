@@ -265,8 +265,5 @@ fn take_id(obj: &mut Map<String, Value>, next: &mut u64) -> u64 {
 }
 
 fn str_or(obj: &Map<String, Value>, key: &str, default: &str) -> String {
-    obj.get(key)
-        .and_then(Value::as_str)
-        .unwrap_or(default)
-        .to_string()
+    obj.get(key).and_then(Value::as_str).unwrap_or(default).to_string()
 }

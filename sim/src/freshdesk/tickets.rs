@@ -20,12 +20,7 @@ pub(crate) fn get(st: &State, r: &Req, id: u64) -> Resp {
     };
     let includes: Vec<&str> = r
         .param("include")
-        .map(|s| {
-            s.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
+        .map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
     if includes.iter().any(|i| !INCLUDES.contains(i)) {
         let allowed: Vec<String> = INCLUDES.iter().map(|s| s.to_string()).collect();
@@ -37,12 +32,7 @@ pub(crate) fn get(st: &State, r: &Req, id: u64) -> Resp {
     }
     for inc in includes {
         let value = match inc {
-            "stats" => st
-                .stats
-                .get(&id)
-                .cloned()
-                .map(Value::Object)
-                .unwrap_or(Value::Null),
+            "stats" => st.stats.get(&id).cloned().map(Value::Object).unwrap_or(Value::Null),
             "requester" => requester(st, &t),
             "company" => Value::Null,
             _ => {
@@ -139,12 +129,7 @@ fn validate_put(st: &State, body: &Map<String, Value>) -> Result<(), Resp> {
             "priority" => validate::int_choice(&mut errs, k, v, &[1, 2, 3, 4]),
             "status" => {
                 let allowed: Vec<u64> = by_type(fields, "default_status")
-                    .map(|f| {
-                        choice_values(f)
-                            .iter()
-                            .filter_map(|s| s.parse().ok())
-                            .collect()
-                    })
+                    .map(|f| choice_values(f).iter().filter_map(|s| s.parse().ok()).collect())
                     .unwrap_or_else(|| vec![2, 3, 4, 5]);
                 validate::int_choice(&mut errs, k, v, &allowed)
             }
@@ -162,27 +147,21 @@ fn validate_put(st: &State, body: &Map<String, Value>) -> Result<(), Resp> {
             "group_id" => match v {
                 Value::Null => {}
                 v if v.as_u64().is_some_and(|g| st.groups.contains_key(&g)) => {}
-                v if v.as_u64().is_some() => errs.push(
-                    k,
-                    "There is no group matching the given group_id",
-                    "invalid_value",
-                ),
+                v if v.as_u64().is_some() => {
+                    errs.push(k, "There is no group matching the given group_id", "invalid_value")
+                }
                 v => errs.mismatch(k, "Positive Integer", v),
             },
             "responder_id" => match v {
                 Value::Null => {}
                 v if v.as_u64().is_some_and(|a| st.agents.contains_key(&a)) => {}
-                v if v.as_u64().is_some() => errs.push(
-                    k,
-                    "There is no agent matching the given responder_id",
-                    "invalid_value",
-                ),
+                v if v.as_u64().is_some() => {
+                    errs.push(k, "There is no agent matching the given responder_id", "invalid_value")
+                }
                 v => errs.mismatch(k, "Positive Integer", v),
             },
             "tags" => validate::string_array(&mut errs, k, v),
-            "custom_fields" => {
-                validate::custom_fields(&mut errs, v, fields, &State::custom_names(fields))
-            }
+            "custom_fields" => validate::custom_fields(&mut errs, v, fields, &State::custom_names(fields)),
             "subject" | "description" => validate::string(&mut errs, k, v, false),
             _ => errs.invalid_field(k),
         }

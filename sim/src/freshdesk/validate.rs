@@ -20,18 +20,11 @@ impl Errors {
     }
 
     pub(crate) fn invalid_field(&mut self, field: &str) {
-        self.push(
-            field,
-            "Unexpected/invalid field in request",
-            "invalid_field",
-        );
+        self.push(field, "Unexpected/invalid field in request", "invalid_field");
     }
 
     pub(crate) fn mismatch(&mut self, field: &str, expected: &str, got: &Value) {
-        let msg = format!(
-            "Value set is of type {}.It should be a/an {expected}",
-            type_name(got)
-        );
+        let msg = format!("Value set is of type {}.It should be a/an {expected}", type_name(got));
         self.push(field, msg, "datatype_mismatch");
     }
 
@@ -120,14 +113,9 @@ pub(crate) fn custom_fields(errs: &mut Errors, v: &Value, defs: &[Value], custom
         if value.is_null() {
             continue;
         }
-        let kind = def
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("custom_text");
+        let kind = def.get("type").and_then(Value::as_str).unwrap_or("custom_text");
         match kind {
-            "custom_number" if !(value.is_i64() || value.is_u64()) => {
-                errs.mismatch(&field, "Integer", value)
-            }
+            "custom_number" if !(value.is_i64() || value.is_u64()) => errs.mismatch(&field, "Integer", value),
             "custom_decimal" if !value.is_number() => errs.mismatch(&field, "Number", value),
             "custom_checkbox" if !value.is_boolean() => errs.mismatch(&field, "Boolean", value),
             "custom_text" | "custom_paragraph" | "custom_date" | "nested_field" => {
@@ -160,11 +148,7 @@ fn check_text(errs: &mut Errors, field: &str, kind: &str, value: &Value) {
         );
     }
     if kind == "custom_date" && !is_date(s) {
-        errs.push(
-            field,
-            "It should be in the 'yyyy-mm-dd' format",
-            "invalid_value",
-        );
+        errs.push(field, "It should be in the 'yyyy-mm-dd' format", "invalid_value");
     }
 }
 

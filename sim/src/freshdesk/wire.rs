@@ -21,10 +21,7 @@ pub(crate) struct Req {
 
 impl Req {
     pub(crate) fn param(&self, key: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
     pub(crate) fn header(&self, name: header::HeaderName) -> Option<&str> {
@@ -34,11 +31,7 @@ impl Req {
     /// The JSON object body of a write, or Freshdesk's 415/400 answer.
     pub(crate) fn json_object(&self) -> Result<Map<String, Value>, Resp> {
         let ctype = self.header(header::CONTENT_TYPE).unwrap_or("");
-        if !ctype
-            .trim_start()
-            .to_ascii_lowercase()
-            .starts_with("application/json")
-        {
+        if !ctype.trim_start().to_ascii_lowercase().starts_with("application/json") {
             return Err(Resp::json(
                 415,
                 json!({"code": "invalid_content_type", "message": "Content-Type header should have application/json"}),

@@ -19,15 +19,7 @@ pub const NEGATIVE: [&str; 9] = [
     "ridiculous",
     "furious",
 ];
-const POSITIVE: [&str; 7] = [
-    "thank",
-    "great",
-    "love",
-    "happy",
-    "awesome",
-    "perfect",
-    "excellent",
-];
+const POSITIVE: [&str; 7] = ["thank", "great", "love", "happy", "awesome", "perfect", "excellent"];
 const ANGRY: [&str; 7] = [
     "angry",
     "furious",
@@ -39,10 +31,7 @@ const ANGRY: [&str; 7] = [
 ];
 
 fn text_of(b: &Map<String, Value>, key: &str) -> String {
-    b.get(key)
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_lowercase()
+    b.get(key).and_then(Value::as_str).unwrap_or("").to_lowercase()
 }
 
 fn any(text: &str, words: &[&str]) -> bool {
@@ -82,13 +71,9 @@ pub(crate) fn classify(b: &Map<String, Value>) -> Value {
 }
 
 pub(crate) fn route(b: &Map<String, Value>, groups: &HashMap<String, u64>) -> Value {
-    let category = b
-        .get("category")
-        .and_then(Value::as_str)
-        .unwrap_or("general_inquiry");
+    let category = b.get("category").and_then(Value::as_str).unwrap_or("general_inquiry");
     let team = format!("{category}-team");
-    let mut out =
-        json!({"team": team, "reason": format!("Category '{category}' is handled by {team}")});
+    let mut out = json!({"team": team, "reason": format!("Category '{category}' is handled by {team}")});
     if let (Some(g), Some(obj)) = (groups.get(category), out.as_object_mut()) {
         obj.insert("group_id".into(), json!(g));
     }
@@ -124,11 +109,7 @@ pub(crate) fn draft(b: &Map<String, Value>, n: u64) -> Value {
 
 pub(crate) fn analyze(b: &Map<String, Value>) -> Value {
     let text = text_of(b, "text");
-    let triggers: Vec<&str> = NEGATIVE
-        .iter()
-        .copied()
-        .filter(|w| text.contains(w))
-        .collect();
+    let triggers: Vec<&str> = NEGATIVE.iter().copied().filter(|w| text.contains(w)).collect();
     let positive = any(&text, &POSITIVE);
     let (score, risk) = match triggers.len() {
         0 if positive => (0.6, 0.05),
@@ -175,11 +156,7 @@ pub(crate) fn gaps(classified: &[String], articles: &[Value]) -> Value {
     let covered = |topic: &str| {
         let words = topic.replace('_', " ");
         articles.iter().any(|a| {
-            let title = a
-                .get("title")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_lowercase();
+            let title = a.get("title").and_then(Value::as_str).unwrap_or("").to_lowercase();
             let tagged = a
                 .get("tags")
                 .and_then(Value::as_array)
@@ -205,9 +182,7 @@ mod tests {
 
     #[test]
     fn two_negative_words_are_an_escalation() {
-        let a = analyze(&obj(
-            json!({"text": "Third time asking, this is unacceptable"}),
-        ));
+        let a = analyze(&obj(json!({"text": "Third time asking, this is unacceptable"})));
         assert_eq!(a["label"], "negative");
         assert_eq!(a["escalation_risk"], 0.8);
         assert_eq!(a["triggers"], json!(["unacceptable", "third time"]));

@@ -150,9 +150,7 @@ impl SimpliSim {
 
     /// Make `/route` return `group_id` for this category (besides `team`).
     pub fn set_route_group(&self, category: &str, group_id: u64) {
-        self.state()
-            .route_groups
-            .insert(category.to_string(), group_id);
+        self.state().route_groups.insert(category.to_string(), group_id);
     }
 
     /// Articles stored through `POST /articles`, in order.

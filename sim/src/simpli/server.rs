@@ -28,9 +28,7 @@ pub(crate) fn router(sim: SimpliSim) -> Router {
 }
 
 fn header(h: &HeaderMap, name: &str) -> Option<String> {
-    h.get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
+    h.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
 fn error_code(status: u16) -> &'static str {
@@ -50,16 +48,13 @@ fn error_code(status: u16) -> &'static str {
 }
 
 fn error(status: u16, detail: &str, request_id: &str) -> (u16, Value) {
-    let body =
-        json!({"error_code": error_code(status), "detail": detail, "request_id": request_id});
+    let body = json!({"error_code": error_code(status), "detail": detail, "request_id": request_id});
     (status, body)
 }
 
 async fn handle(State(sim): State<SimpliSim>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
     let path = parts.uri.path().to_string();
     let method = parts.method.as_str().to_string();
     let request_id = header(&parts.headers, "x-request-id");
@@ -77,8 +72,7 @@ async fn handle(State(sim): State<SimpliSim>, req: Request) -> Response {
     let logged = if bytes.is_empty() {
         Value::Null
     } else {
-        serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
     };
     st.log.push(SimpliRequest {
         method,
@@ -95,8 +89,7 @@ async fn handle(State(sim): State<SimpliSim>, req: Request) -> Response {
         resp.headers_mut().insert("x-request-id", v);
     }
     if status == 429 {
-        resp.headers_mut()
-            .insert("retry-after", HeaderValue::from_static("1"));
+        resp.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
     }
     resp
 }
@@ -138,18 +131,8 @@ fn respond(
     }
     let body = match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(m)) => m,
-        Ok(_) => {
-            return invalid(
-                vec![("body".into(), "Input should be a valid dictionary".into())],
-                rid,
-            )
-        }
-        Err(e) => {
-            return invalid(
-                vec![("body".into(), format!("JSON decode error: {e}"))],
-                rid,
-            )
-        }
+        Ok(_) => return invalid(vec![("body".into(), "Input should be a valid dictionary".into())], rid),
+        Err(e) => return invalid(vec![("body".into(), format!("JSON decode error: {e}"))], rid),
     };
     let errors = validate::body(path, &body);
     if !errors.is_empty() {
@@ -190,13 +173,7 @@ fn get(st: &SimpliState, path: &str) -> (u16, Value) {
         .iter()
         .filter(|r| r.path == "/classify" && r.status == 200)
         .map(|r| {
-            let part = |k: &str| {
-                r.body
-                    .get(k)
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_lowercase()
-            };
+            let part = |k: &str| r.body.get(k).and_then(Value::as_str).unwrap_or("").to_lowercase();
             answers::category(&format!("{} {}", part("subject"), part("body"))).to_string()
         })
         .collect();

@@ -26,14 +26,8 @@ pub(crate) fn body(path: &str, b: &Map<String, Value>) -> FieldErrors {
                     "Either subject or body must be a non-empty string".into(),
                 ));
             }
-            if !b
-                .get("metadata")
-                .is_none_or(|m| m.is_object() || m.is_null())
-            {
-                e.push((
-                    "metadata".into(),
-                    "Input should be a valid dictionary".into(),
-                ));
+            if !b.get("metadata").is_none_or(|m| m.is_object() || m.is_null()) {
+                e.push(("metadata".into(), "Input should be a valid dictionary".into()));
             }
         }
         "/route" => {
@@ -56,10 +50,7 @@ pub(crate) fn body(path: &str, b: &Map<String, Value>) -> FieldErrors {
         }
         "/articles" => {
             if req_string(&mut e, b, "title").is_some_and(|t| t.trim().is_empty()) {
-                e.push((
-                    "title".into(),
-                    "String should have at least 1 character".into(),
-                ));
+                e.push(("title".into(), "String should have at least 1 character".into()));
             }
             req_string(&mut e, b, "content");
             opt_string(&mut e, b, "source");
@@ -68,10 +59,7 @@ pub(crate) fn body(path: &str, b: &Map<String, Value>) -> FieldErrors {
                 Some(Value::Array(items)) => {
                     for (i, t) in items.iter().enumerate() {
                         if !t.is_string() {
-                            e.push((
-                                format!("tags[{i}]"),
-                                "Input should be a valid string".into(),
-                            ));
+                            e.push((format!("tags[{i}]"), "Input should be a valid string".into()));
                         }
                     }
                 }
@@ -95,10 +83,7 @@ fn analyze(e: &mut FieldErrors, b: &Map<String, Value>) {
     if let Some(text) = req_string(e, b, "text") {
         let n = text.chars().count();
         if n == 0 {
-            e.push((
-                "text".into(),
-                "String should have at least 1 character".into(),
-            ));
+            e.push(("text".into(), "String should have at least 1 character".into()));
         } else if n > MAX_TEXT {
             e.push((
                 "text".into(),
@@ -170,27 +155,17 @@ fn messages(e: &mut FieldErrors, b: &Map<String, Value>, key: &str) {
     }
     for (i, m) in items.iter().enumerate() {
         let Some(m) = m.as_object() else {
-            e.push((
-                format!("{key}[{i}]"),
-                "Input should be a valid dictionary".into(),
-            ));
+            e.push((format!("{key}[{i}]"), "Input should be a valid dictionary".into()));
             continue;
         };
         let mut inner = FieldErrors::new();
         if let Some(role) = req_string(&mut inner, m, "role") {
             if !ROLES.contains(&role) {
-                inner.push((
-                    "role".into(),
-                    "Input should be 'customer', 'agent' or 'system'".into(),
-                ));
+                inner.push(("role".into(), "Input should be 'customer', 'agent' or 'system'".into()));
             }
         }
         req_string(&mut inner, m, "content");
-        e.extend(
-            inner
-                .into_iter()
-                .map(|(f, msg)| (format!("{key}[{i}].{f}"), msg)),
-        );
+        e.extend(inner.into_iter().map(|(f, msg)| (format!("{key}[{i}].{f}"), msg)));
     }
 }
 
