@@ -40,6 +40,7 @@ pub const WEBHOOK_ROUTES: [(&str, &str); 3] = [
 
 struct Bridge {
     app: Arc<App>,
+    kb_sync: kb_sync::KbSync,
     requests: AtomicU64,
 }
 
@@ -55,7 +56,7 @@ impl Bridge {
 
 /// The routes above, over one app (one "container" serving every function).
 pub fn router(app: Arc<App>) -> Router {
-    let state = Arc::new(Bridge { app, requests: AtomicU64::new(0) });
+    let state = Arc::new(Bridge { app, kb_sync: kb_sync::KbSync::default(), requests: AtomicU64::new(0) });
     Router::new()
         .route(WEBHOOK_ROUTES[0].0, any(|s: State<Arc<Bridge>>, m: Method, h: HeaderMap, b: Bytes| webhook(s, m, h, b, ticket_created::TicketCreated)))
         .route(WEBHOOK_ROUTES[1].0, any(|s: State<Arc<Bridge>>, m: Method, h: HeaderMap, b: Bytes| webhook(s, m, h, b, customer_replied::CustomerReplied)))
@@ -93,7 +94,7 @@ async fn run_kb_sync(State(bridge): State<Arc<Bridge>>, headers: HeaderMap) -> R
         tracing::warn!(event = kb_sync::KbSync::NAME, "request refused: {refusal}");
         return answer(refusal.status(), json!({"error": refusal.to_string()}));
     }
-    match kb_sync::KbSync.run(&bridge.app, Instant::now() + KB_SYNC_BUDGET).await {
+    match bridge.kb_sync.run(&bridge.app, Instant::now() + KB_SYNC_BUDGET).await {
         Ok(summary) => answer(200, summary),
         Err(e) if e.is_retryable() => answer(503, json!({"status": "retry", "error": e.to_string()})),
         Err(e) => answer(500, json!({"status": "failed", "error": e.to_string()})),
