@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::dedup::{now_ms, Claim, ClaimOutcome, DedupError};
-use crate::freshdesk::FreshdeskError;
+use crate::freshdesk::{FreshdeskError, Ticket};
 use crate::simpli::SimpliError;
 
 /// Extra lease beyond the invocation's deadline, so a crashed attempt is claimable soon after.
@@ -196,6 +196,22 @@ impl<'a> JobCtx<'a> {
         *self.claim.lock().unwrap_or_else(|e| e.into_inner()) = Some(claim);
         tracing::info!(step, "step done");
         Ok(())
+    }
+
+    /// The job's ticket, or the `skipped` outcome when it is gone (404, deleted, spam): retrying
+    /// cannot help, and nothing is claimed or written.
+    pub async fn ticket(&self, with_stats: bool) -> Result<Result<Ticket, Outcome>, JobError> {
+        match self
+            .app
+            .freshdesk
+            .get_ticket(self.ticket_id, with_stats, self.deadline)
+            .await
+        {
+            Err(FreshdeskError::NotFound { .. }) => Ok(Err(Outcome::Skipped("ticket not found".into()))),
+            Err(e) => Err(e.into()),
+            Ok(t) if t.deleted || t.spam => Ok(Err(Outcome::Skipped("ticket deleted or spam".into()))),
+            Ok(t) => Ok(Ok(t)),
+        }
     }
 
     /// `X-Request-ID` for a Simpli call: the idempotency key plus the step.

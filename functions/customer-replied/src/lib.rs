@@ -3,7 +3,7 @@
 //! escalation risk crosses the threshold.
 
 use serde_json::json;
-use shared::freshdesk::{merge_tags, Conversation, FreshdeskError, TicketUpdate};
+use shared::freshdesk::{merge_tags, Conversation, TicketUpdate};
 use shared::text::reply_new_text;
 use shared::{Failures, Job, JobCtx, JobError, Outcome};
 
@@ -24,13 +24,10 @@ impl Job for CustomerReplied {
 
     async fn run<'a>(&'a self, ctx: &'a JobCtx<'a>) -> Result<Outcome, JobError> {
         let app = ctx.app;
-        let ticket = match app.freshdesk.get_ticket(ctx.ticket_id, false, ctx.deadline).await {
-            Err(FreshdeskError::NotFound { .. }) => return Ok(Outcome::Skipped("ticket not found".into())),
-            other => other?,
+        let ticket = match ctx.ticket(false).await? {
+            Ok(t) => t,
+            Err(skipped) => return Ok(skipped),
         };
-        if ticket.deleted || ticket.spam {
-            return Ok(Outcome::Skipped("ticket deleted or spam".into()));
-        }
         let conversations = app.freshdesk.conversations(ticket.id, ctx.deadline).await?;
         let Some(reply) = newest_public_incoming(&conversations) else {
             return Ok(Outcome::Skipped("no public customer reply".into()));

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 use shared::freshdesk::discovery::AccountInfo;
-use shared::freshdesk::{merge_tags, FreshdeskError, Ticket, TicketUpdate};
+use shared::freshdesk::{merge_tags, Ticket, TicketUpdate};
 use shared::simpli::models::{Classification, DraftRequest, Message, Role, Routing, SentimentResult};
 use shared::simpli::SimpliError;
 use shared::{notes, Config, Failures, Job, JobCtx, JobError, Outcome};
@@ -23,13 +23,10 @@ impl Job for TicketCreated {
 
     async fn run<'a>(&'a self, ctx: &'a JobCtx<'a>) -> Result<Outcome, JobError> {
         let app = ctx.app;
-        let ticket = match app.freshdesk.get_ticket(ctx.ticket_id, false, ctx.deadline).await {
-            Err(FreshdeskError::NotFound { .. }) => return Ok(Outcome::Skipped("ticket not found".into())),
-            other => other?,
+        let ticket = match ctx.ticket(false).await? {
+            Ok(t) => t,
+            Err(skipped) => return Ok(skipped),
         };
-        if ticket.deleted || ticket.spam {
-            return Ok(Outcome::Skipped("ticket deleted or spam".into()));
-        }
         if let Some(early) = ctx.claim(format!("{}#{}", Self::EVENT, ticket.id)).await? {
             return Ok(early);
         }

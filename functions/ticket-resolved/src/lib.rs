@@ -4,7 +4,7 @@
 //! re-resolved ticket is scored again.
 
 use serde_json::json;
-use shared::freshdesk::{Conversation, FreshdeskError, Ticket};
+use shared::freshdesk::{Conversation, Ticket};
 use shared::notes::qa_note;
 use shared::simpli::models::{EvaluateRequest, Message, Role};
 use shared::text::reply_new_text;
@@ -54,13 +54,10 @@ impl Job for TicketResolved {
 
     async fn run<'a>(&'a self, ctx: &'a JobCtx<'a>) -> Result<Outcome, JobError> {
         let app = ctx.app;
-        let ticket = match app.freshdesk.get_ticket(ctx.ticket_id, true, ctx.deadline).await {
-            Err(FreshdeskError::NotFound { .. }) => return Ok(Outcome::Skipped("ticket not found".into())),
-            other => other?,
+        let ticket = match ctx.ticket(true).await? {
+            Ok(t) => t,
+            Err(skipped) => return Ok(skipped),
         };
-        if ticket.deleted || ticket.spam {
-            return Ok(Outcome::Skipped("ticket deleted or spam".into()));
-        }
         let stats = ticket.stats.clone().unwrap_or_default();
         let Some(resolved_at) = stats.resolved_at.or(stats.closed_at) else {
             return Ok(Outcome::Skipped("ticket is not resolved".into()));

@@ -27,6 +27,20 @@ impl DynamoDedupStore {
         }
     }
 
+    /// A strongly consistent read of one item.
+    async fn get_item(&self, key: &str) -> Result<Option<Item>, DedupError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(out.item)
+    }
+
     /// An update that must run under the claim (fenced by `attempt`).
     async fn held_update(
         &self,
@@ -147,31 +161,16 @@ impl DedupStore for DynamoDedupStore {
     }
 
     async fn get(&self, key: &str) -> Result<Option<DedupRecord>, DedupError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(out.item.as_ref().map(record_from).filter(|r| !r.status.is_empty()))
+        Ok(self
+            .get_item(key)
+            .await?
+            .as_ref()
+            .map(record_from)
+            .filter(|r| !r.status.is_empty()))
     }
 
     async fn get_marker(&self, key: &str) -> Result<Option<String>, DedupError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(out
-            .item
-            .and_then(|i| i.get("value").and_then(|v| v.as_s().ok()).cloned()))
+        Ok(self.get_item(key).await?.and_then(|i| string(&i, "value")))
     }
 
     async fn put_marker(&self, key: &str, value: &str) -> Result<(), DedupError> {
