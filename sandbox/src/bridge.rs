@@ -56,14 +56,38 @@ impl Bridge {
 
 /// The routes above, over one app (one "container" serving every function).
 pub fn router(app: Arc<App>) -> Router {
-    let state = Arc::new(Bridge { app, kb_sync: kb_sync::KbSync::default(), requests: AtomicU64::new(0) });
+    let state = Arc::new(Bridge {
+        app,
+        kb_sync: kb_sync::KbSync::default(),
+        requests: AtomicU64::new(0),
+    });
     Router::new()
-        .route(WEBHOOK_ROUTES[0].0, any(|s: State<Arc<Bridge>>, m: Method, h: HeaderMap, b: Bytes| webhook(s, m, h, b, ticket_created::TicketCreated)))
-        .route(WEBHOOK_ROUTES[1].0, any(|s: State<Arc<Bridge>>, m: Method, h: HeaderMap, b: Bytes| webhook(s, m, h, b, customer_replied::CustomerReplied)))
-        .route(WEBHOOK_ROUTES[2].0, any(|s: State<Arc<Bridge>>, m: Method, h: HeaderMap, b: Bytes| webhook(s, m, h, b, ticket_resolved::TicketResolved)))
+        .route(
+            WEBHOOK_ROUTES[0].0,
+            any(|s: State<Arc<Bridge>>, m: Method, h: HeaderMap, b: Bytes| {
+                webhook(s, m, h, b, ticket_created::TicketCreated)
+            }),
+        )
+        .route(
+            WEBHOOK_ROUTES[1].0,
+            any(|s: State<Arc<Bridge>>, m: Method, h: HeaderMap, b: Bytes| {
+                webhook(s, m, h, b, customer_replied::CustomerReplied)
+            }),
+        )
+        .route(
+            WEBHOOK_ROUTES[2].0,
+            any(|s: State<Arc<Bridge>>, m: Method, h: HeaderMap, b: Bytes| {
+                webhook(s, m, h, b, ticket_resolved::TicketResolved)
+            }),
+        )
         .route("/kb-sync", post(run_kb_sync))
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
-        .fallback(|| async { answer(404, json!({"error": "no such route: use POST /freshdesk/<event> or POST /kb-sync"})) })
+        .fallback(|| async {
+            answer(
+                404,
+                json!({"error": "no such route: use POST /freshdesk/<event> or POST /kb-sync"}),
+            )
+        })
         .with_state(state)
 }
 
@@ -80,7 +104,13 @@ pub async fn start(app: Arc<App>, port: u16) -> std::io::Result<SocketAddr> {
     Ok(addr)
 }
 
-async fn webhook<J: Job>(State(bridge): State<Arc<Bridge>>, method: Method, headers: HeaderMap, body: Bytes, job: J) -> Response {
+async fn webhook<J: Job>(
+    State(bridge): State<Arc<Bridge>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+    job: J,
+) -> Response {
     let deadline = Instant::now() + REQUEST_BUDGET;
     let request_id = bridge.request_id(&headers);
     let reply = shared::entry::webhook(&bridge.app, &job, &method, &headers, &body, deadline, &request_id).await;
@@ -102,5 +132,9 @@ async fn run_kb_sync(State(bridge): State<Arc<Bridge>>, headers: HeaderMap) -> R
 }
 
 fn answer(status: u16, body: Value) -> Response {
-    (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), Json(body)).into_response()
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        Json(body),
+    )
+        .into_response()
 }

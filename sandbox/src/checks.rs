@@ -8,15 +8,26 @@ use crate::scenario::{Check, StepOutcome};
 use crate::Simulators;
 
 fn check(name: impl Into<String>, passed: bool, detail: impl Into<String>) -> Check {
-    Check { name: name.into(), passed, detail: detail.into() }
+    Check {
+        name: name.into(),
+        passed,
+        detail: detail.into(),
+    }
 }
 
 fn tags(ticket: &Value) -> Vec<String> {
-    ticket["tags"].as_array().map(|t| t.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default()
+    ticket["tags"]
+        .as_array()
+        .map(|t| t.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 fn notes_containing(sims: &Simulators, ticket: u64, text: &str) -> usize {
-    sims.freshdesk.notes(ticket).iter().filter(|n| n["body"].as_str().unwrap_or_default().contains(text)).count()
+    sims.freshdesk
+        .notes(ticket)
+        .iter()
+        .filter(|n| n["body"].as_str().unwrap_or_default().contains(text))
+        .count()
 }
 
 /// Both sentiment fields of the contact hold a value.
@@ -26,7 +37,11 @@ fn sentiment_check(after: &Snapshot, contact: u64) -> Check {
     check(
         format!("contact {contact} has its sentiment fields set"),
         !score.is_null() && !risk.is_null(),
-        format!("{FIELD_SENTIMENT_SCORE} = {}, {FIELD_ESCALATION_RISK} = {}", show(score), show(risk)),
+        format!(
+            "{FIELD_SENTIMENT_SCORE} = {}, {FIELD_ESCALATION_RISK} = {}",
+            show(score),
+            show(risk)
+        ),
     )
 }
 
@@ -34,8 +49,14 @@ pub fn evaluate(steps: &[StepOutcome], before: &Snapshot, after: &Snapshot, sims
     let mut checks: Vec<Check> = steps
         .iter()
         .map(|s| {
-            let expected = format!("{} {}", s.expect_status, s.expect_outcome.unwrap_or("")).trim_end().to_string();
-            check(format!("{} is answered {expected}", s.label), s.as_expected(), format!("got {} {}", s.status, s.body))
+            let expected = format!("{} {}", s.expect_status, s.expect_outcome.unwrap_or(""))
+                .trim_end()
+                .to_string();
+            check(
+                format!("{} is answered {expected}", s.label),
+                s.as_expected(),
+                format!("got {} {}", s.status, s.body),
+            )
         })
         .collect();
     let step = |id: &str| steps.iter().find(|s| s.id == id);
@@ -62,9 +83,14 @@ pub fn evaluate(steps: &[StepOutcome], before: &Snapshot, after: &Snapshot, sims
     checks.push(check(
         "#101 has exactly one AI draft note after the duplicate delivery",
         drafts_101 == 1 && sims.freshdesk.notes(101).len() == 1,
-        format!("{drafts_101} draft notes, {} notes in all", sims.freshdesk.notes(101).len()),
+        format!(
+            "{drafts_101} draft notes, {} notes in all",
+            sims.freshdesk.notes(101).len()
+        ),
     ));
-    let duplicate_writes = step("duplicate-101").map_or(0, |s| s.freshdesk_calls.iter().filter(|c| !c.starts_with("GET ")).count());
+    let duplicate_writes = step("duplicate-101").map_or(0, |s| {
+        s.freshdesk_calls.iter().filter(|c| !c.starts_with("GET ")).count()
+    });
     let duplicate_simpli = step("duplicate-101").map_or(0, |s| s.simpli_calls.len());
     checks.push(check(
         "the duplicate delivery writes nothing and calls no Simpli service",
@@ -73,31 +99,71 @@ pub fn evaluate(steps: &[StepOutcome], before: &Snapshot, after: &Snapshot, sims
     ));
     checks.push(sentiment_check(after, 5001));
 
-    checks.push(check("#102 gets its AI draft note", notes_containing(sims, 102, "AI Draft Response") == 1, format!("{} notes", sims.freshdesk.notes(102).len())));
+    checks.push(check(
+        "#102 gets its AI draft note",
+        notes_containing(sims, 102, "AI Draft Response") == 1,
+        format!("{} notes", sims.freshdesk.notes(102).len()),
+    ));
     let raw_script: Vec<u64> = (101..=104)
-        .filter(|&id| sims.freshdesk.notes(id).iter().any(|n| n["body"].as_str().unwrap_or_default().to_ascii_lowercase().contains("<script")))
+        .filter(|&id| {
+            sims.freshdesk.notes(id).iter().any(|n| {
+                n["body"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase()
+                    .contains("<script")
+            })
+        })
         .collect();
-    checks.push(check("no note contains a raw <script>", raw_script.is_empty(), format!("raw <script> in the notes of {raw_script:?}")));
+    checks.push(check(
+        "no note contains a raw <script>",
+        raw_script.is_empty(),
+        format!("raw <script> in the notes of {raw_script:?}"),
+    ));
 
     let t103 = tags(after.ticket(103));
-    checks.push(check("#103 is tagged escalation-risk:high", t103.iter().any(|t| t == "escalation-risk:high"), format!("tags {}", t103.join(", "))));
+    checks.push(check(
+        "#103 is tagged escalation-risk:high",
+        t103.iter().any(|t| t == "escalation-risk:high"),
+        format!("tags {}", t103.join(", ")),
+    ));
     checks.push(sentiment_check(after, 5003));
 
     let qa = notes_containing(sims, 104, "QA Score");
-    checks.push(check("#104 has exactly one QA note", qa == 1 && sims.freshdesk.notes(104).len() == 1, format!("{qa} QA notes")));
+    checks.push(check(
+        "#104 has exactly one QA note",
+        qa == 1 && sims.freshdesk.notes(104).len() == 1,
+        format!("{qa} QA notes"),
+    ));
 
-    let drafts: Vec<u64> = DEMO_ARTICLES.filter(|&id| sims.freshdesk.article(id).is_some_and(|a| a["status"].as_u64() != Some(2))).collect();
+    let drafts: Vec<u64> = DEMO_ARTICLES
+        .filter(|&id| {
+            sims.freshdesk
+                .article(id)
+                .is_some_and(|a| a["status"].as_u64() != Some(2))
+        })
+        .collect();
     let kb_titles: Vec<String> = sims.simpli.articles().iter().map(|a| show(&a["title"])).collect();
-    let draft_pushed = drafts.iter().any(|&id| sims.freshdesk.article(id).is_some_and(|a| kb_titles.contains(&show(&a["title"]))));
+    let draft_pushed = drafts.iter().any(|&id| {
+        sims.freshdesk
+            .article(id)
+            .is_some_and(|a| kb_titles.contains(&show(&a["title"])))
+    });
     let (first, second) = (step("kb-sync-1"), step("kb-sync-2"));
     checks.push(check(
         "kb-sync pushes the 5 published articles and leaves the draft out",
         first.and_then(|s| s.number("pushed")) == Some(5) && kb_titles.len() == 5 && drafts == [3006] && !draft_pushed,
-        format!("pushed {:?}, KB holds {}, drafts {drafts:?}", first.and_then(|s| s.number("pushed")), kb_titles.len()),
+        format!(
+            "pushed {:?}, KB holds {}, drafts {drafts:?}",
+            first.and_then(|s| s.number("pushed")),
+            kb_titles.len()
+        ),
     ));
     checks.push(check(
         "a second kb-sync pushes nothing (all 5 unchanged)",
-        second.and_then(|s| s.number("pushed")) == Some(0) && second.and_then(|s| s.number("unchanged")) == Some(5) && kb_titles.len() == 5,
+        second.and_then(|s| s.number("pushed")) == Some(0)
+            && second.and_then(|s| s.number("unchanged")) == Some(5)
+            && kb_titles.len() == 5,
         format!("second run: {}", second.map_or(Value::Null, |s| s.body.clone())),
     ));
 

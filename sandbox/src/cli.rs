@@ -24,7 +24,9 @@ pub enum Command {
 /// Parses the arguments after the program name.
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
     let mut args = args.into_iter();
-    let Some(first) = args.next() else { return Ok(Command::Scenario) };
+    let Some(first) = args.next() else {
+        return Ok(Command::Scenario);
+    };
     match first.as_str() {
         "-h" | "--help" | "help" => Ok(Command::Help),
         "scenario" => match args.next() {
@@ -37,7 +39,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
 }
 
 fn parse_serve(mut args: impl Iterator<Item = String>) -> Result<ServeOptions, String> {
-    let mut opts = ServeOptions { port: DEFAULT_PORT, with_simulators: false };
+    let mut opts = ServeOptions {
+        port: DEFAULT_PORT,
+        with_simulators: false,
+    };
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) => (f.to_string(), Some(v.to_string())),
@@ -47,7 +52,9 @@ fn parse_serve(mut args: impl Iterator<Item = String>) -> Result<ServeOptions, S
             "--with-simulators" if inline.is_none() => opts.with_simulators = true,
             "--port" | "-p" => {
                 let raw = inline.or_else(|| args.next()).ok_or("--port needs a value")?;
-                opts.port = raw.parse().map_err(|_| format!("--port: expected a port number, got {raw:?}"))?;
+                opts.port = raw
+                    .parse()
+                    .map_err(|_| format!("--port: expected a port number, got {raw:?}"))?;
             }
             "-h" | "--help" => return Err("see the usage below".into()),
             _ => return Err(format!("unknown option {arg:?} for serve")),
@@ -71,15 +78,23 @@ mod tests {
 
     #[test]
     fn serve_takes_a_port_and_the_simulators_flag_in_either_spelling() {
-        let want = Command::Serve(ServeOptions { port: 8080, with_simulators: true });
-        assert_eq!(parsed(&["serve", "--port", "8080", "--with-simulators"]), Ok(want.clone()));
+        let want = Command::Serve(ServeOptions {
+            port: 8080,
+            with_simulators: true,
+        });
+        assert_eq!(
+            parsed(&["serve", "--port", "8080", "--with-simulators"]),
+            Ok(want.clone())
+        );
         assert_eq!(parsed(&["serve", "--with-simulators", "--port=8080"]), Ok(want));
         assert_eq!(parsed(&["serve"]), Ok(Command::Serve(ServeOptions::default())));
     }
 
     #[test]
     fn bad_arguments_are_refused_with_a_reason() {
-        assert!(parsed(&["serve", "--port", "http"]).unwrap_err().contains("port number"));
+        assert!(parsed(&["serve", "--port", "http"])
+            .unwrap_err()
+            .contains("port number"));
         assert!(parsed(&["serve", "--port"]).unwrap_err().contains("needs a value"));
         assert!(parsed(&["deploy"]).unwrap_err().contains("unknown command"));
     }

@@ -16,8 +16,8 @@
 #![forbid(unsafe_code)]
 
 pub mod bridge;
-pub mod cli;
 mod checks;
+pub mod cli;
 mod report;
 pub mod samples;
 pub mod scenario;
@@ -51,5 +51,11 @@ pub enum SandboxError {
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).compact().try_init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .compact()
+        .try_init();
 }

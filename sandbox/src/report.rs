@@ -80,37 +80,43 @@ fn row(out: &mut impl Write, indent: &str, name: &str, before: String, after: St
 }
 
 /// Custom fields set on either side, by API name.
-fn custom_rows(out: &mut impl Write, indent: &str, before: &Value, after: &Value) -> io::Result<()> {
+fn custom_rows(out: &mut impl Write, indent: &str, before: &Value, after: &Value) -> io::Result<usize> {
     let empty = serde_json::Map::new();
     let b = before.get("custom_fields").and_then(Value::as_object).unwrap_or(&empty);
     let a = after.get("custom_fields").and_then(Value::as_object).unwrap_or(&empty);
     let mut names: Vec<&String> = a.keys().chain(b.keys()).collect();
     names.sort();
     names.dedup();
+    let mut shown = 0;
     for name in names {
         let (bv, av) = (b.get(name).unwrap_or(&Value::Null), a.get(name).unwrap_or(&Value::Null));
         if !bv.is_null() || !av.is_null() {
             row(out, indent, name, show(bv), show(av))?;
+            shown += 1;
         }
     }
-    Ok(())
+    Ok(shown)
 }
 
-/// `  [1/8] ticket-created #101  → 200 processed  (POST /freshdesk/..., events/..., Basic auth; 6 Freshdesk + 4 Simpli calls, 31 ms)`
+/// `  [1/8] ticket-created #101    events/ticket-created.json, Basic auth    → 200 processed  (Freshdesk 6, Simpli 4, 15 ms)`
 pub fn progress_line(n: usize, total: usize, s: &StepOutcome) -> String {
     let mut line = format!(
-        "  [{n}/{total}] {:<36} → {} {:<12} ({}, {}; {} Freshdesk + {} Simpli calls, {} ms)",
+        "  [{n}/{total}] {:<36} {:<48} → {} {}  (Freshdesk {}, Simpli {}, {} ms)",
         s.label,
+        format!("{}, {}", s.source, s.auth),
         s.status,
         answer_text(s),
-        s.path,
-        if s.source.is_empty() { s.auth.to_string() } else { format!("{}, {}", s.source, s.auth) },
         s.freshdesk_calls.len(),
         s.simpli_calls.len(),
         s.elapsed.as_millis()
     );
     if !s.as_expected() {
-        line.push_str(&format!("  ✘ expected {} {}", s.expect_status, s.expect_outcome.unwrap_or("")));
+        line.push_str(&format!(
+            "  ✘ expected {} {}",
+            s.expect_status,
+            s.expect_outcome.unwrap_or("")
+        ));
+        line.truncate(line.trim_end().len());
     }
     line
 }
@@ -135,7 +141,13 @@ pub fn write_tickets(out: &mut impl Write, before: &Snapshot, after: &Snapshot, 
     for (id, how) in TICKETS {
         let (b, a) = (before.ticket(id), after.ticket(id));
         writeln!(out, "\n── Ticket #{id} “{}” — {how}", show(&a["subject"]))?;
-        row(out, "  ", "priority", priority(&b["priority"]), priority(&a["priority"]))?;
+        row(
+            out,
+            "  ",
+            "priority",
+            priority(&b["priority"]),
+            priority(&a["priority"]),
+        )?;
         row(out, "  ", "type", show(&b["type"]), show(&a["type"]))?;
         row(out, "  ", "group", show(&b["group_id"]), show(&a["group_id"]))?;
         row(out, "  ", "tags", show(&b["tags"]), show(&a["tags"]))?;
@@ -143,20 +155,34 @@ pub fn write_tickets(out: &mut impl Write, before: &Snapshot, after: &Snapshot, 
         if let Some(contact) = requester(a) {
             let (cb, ca) = (before.contact(contact), after.contact(contact));
             writeln!(out, "  contact {contact} {}", show(&ca["name"]))?;
-            custom_rows(out, "    ", cb, ca)?;
+            if custom_rows(out, "    ", cb, ca)? == 0 {
+                writeln!(out, "    no custom fields set  (unchanged)")?;
+            }
         }
         let notes = fd.notes(id);
         writeln!(out, "  notes written by the bridge: {}", notes.len())?;
         for note in notes {
-            let kind = if note["private"].as_bool() == Some(true) { "private note" } else { "PUBLIC note" };
+            let kind = if note["private"].as_bool() == Some(true) {
+                "private note"
+            } else {
+                "PUBLIC note"
+            };
             writeln!(out, "    ┌ {kind}")?;
-            for line in html_to_text(note["body"].as_str().unwrap_or_default()).lines() {
+            for line in note_text(note["body"].as_str().unwrap_or_default())
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+            {
                 writeln!(out, "    │ {line}")?;
             }
             writeln!(out, "    └")?;
         }
     }
     Ok(())
+}
+
+/// A note's HTML as text, list items bulleted.
+fn note_text(html: &str) -> String {
+    html_to_text(&html.replace("<li>", "<li>• "))
 }
 
 pub fn write_kb(out: &mut impl Write, steps: &[StepOutcome], sims: &Simulators) -> io::Result<()> {
@@ -167,9 +193,16 @@ pub fn write_kb(out: &mut impl Write, steps: &[StepOutcome], sims: &Simulators) 
     let titles: Vec<String> = sims.simpli.articles().iter().map(|a| show(&a["title"])).collect();
     writeln!(out, "  in the Simpli KB ({}): {}", titles.len(), titles.join(" · "))?;
     for id in DEMO_ARTICLES {
-        let Some(article) = sims.freshdesk.article(id) else { continue };
+        let Some(article) = sims.freshdesk.article(id) else {
+            continue;
+        };
         if article["status"].as_u64() != Some(2) {
-            writeln!(out, "  not pushed: #{id} “{}” (draft)", show(&article["title"]))?;
+            writeln!(
+                out,
+                "  left out: #{id} “{}”, a draft (status {})",
+                show(&article["title"]),
+                article["status"]
+            )?;
         }
     }
     Ok(())
@@ -177,10 +210,21 @@ pub fn write_kb(out: &mut impl Write, steps: &[StepOutcome], sims: &Simulators) 
 
 pub fn write_refusals(out: &mut impl Write, steps: &[StepOutcome]) -> io::Result<()> {
     writeln!(out, "\n── Refused and deduplicated")?;
-    for s in steps.iter().filter(|s| s.id == "duplicate-101" || s.id == "wrong-secret") {
+    for s in steps
+        .iter()
+        .filter(|s| s.id == "duplicate-101" || s.id == "wrong-secret")
+    {
         writeln!(out, "  {} ({}) → {} {}", s.label, s.auth, s.status, s.body)?;
-        let fd = if s.freshdesk_calls.is_empty() { "none".to_string() } else { s.freshdesk_calls.join(", ") };
-        let simpli = if s.simpli_calls.is_empty() { "none".to_string() } else { s.simpli_calls.join(", ") };
+        let fd = if s.freshdesk_calls.is_empty() {
+            "none".to_string()
+        } else {
+            s.freshdesk_calls.join(", ")
+        };
+        let simpli = if s.simpli_calls.is_empty() {
+            "none".to_string()
+        } else {
+            s.simpli_calls.join(", ")
+        };
         writeln!(out, "      Freshdesk calls: {fd}; Simpli calls: {simpli}")?;
     }
     Ok(())
@@ -207,6 +251,12 @@ pub fn write_checks(out: &mut impl Write, report: &ScenarioReport) -> io::Result
         )
     } else {
         let names: Vec<&str> = failures.iter().map(|c| c.name.as_str()).collect();
-        writeln!(out, "Sandbox FAILED: {} of {} checks failed: {}", failures.len(), report.checks.len(), names.join("; "))
+        writeln!(
+            out,
+            "Sandbox FAILED: {} of {} checks failed: {}",
+            failures.len(),
+            report.checks.len(),
+            names.join("; ")
+        )
     }
 }

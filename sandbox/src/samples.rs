@@ -8,12 +8,26 @@ use serde_json::Value;
 
 use crate::SandboxError;
 
-pub const TICKET_CREATED: (&str, &str) = ("events/ticket-created.json", include_str!("../../events/ticket-created.json"));
-pub const TICKET_CREATED_REST_V1: (&str, &str) =
-    ("events/ticket-created.rest-v1.json", include_str!("../../events/ticket-created.rest-v1.json"));
-pub const CUSTOMER_REPLIED: (&str, &str) = ("events/customer-replied.json", include_str!("../../events/customer-replied.json"));
-pub const TICKET_RESOLVED: (&str, &str) = ("events/ticket-resolved.json", include_str!("../../events/ticket-resolved.json"));
-pub const KB_SYNC_SCHEDULE: (&str, &str) = ("events/kb-sync.schedule.json", include_str!("../../events/kb-sync.schedule.json"));
+pub const TICKET_CREATED: (&str, &str) = (
+    "events/ticket-created.json",
+    include_str!("../../events/ticket-created.json"),
+);
+pub const TICKET_CREATED_REST_V1: (&str, &str) = (
+    "events/ticket-created.rest-v1.json",
+    include_str!("../../events/ticket-created.rest-v1.json"),
+);
+pub const CUSTOMER_REPLIED: (&str, &str) = (
+    "events/customer-replied.json",
+    include_str!("../../events/customer-replied.json"),
+);
+pub const TICKET_RESOLVED: (&str, &str) = (
+    "events/ticket-resolved.json",
+    include_str!("../../events/ticket-resolved.json"),
+);
+pub const KB_SYNC_SCHEDULE: (&str, &str) = (
+    "events/kb-sync.schedule.json",
+    include_str!("../../events/kb-sync.schedule.json"),
+);
 
 /// Headers that belong to the original connection, not to the request (the HTTP client sets
 /// its own).
@@ -33,7 +47,10 @@ pub struct SampleRequest {
 impl SampleRequest {
     /// Reads an API Gateway proxy event (HTTP API v2 or REST v1).
     pub fn from_event((name, text): (&'static str, &str)) -> Result<Self, SandboxError> {
-        let problem = |p: &str| SandboxError::Sample { name, problem: p.to_string() };
+        let problem = |p: &str| SandboxError::Sample {
+            name,
+            problem: p.to_string(),
+        };
         let event: Value = serde_json::from_str(text).map_err(|e| problem(&e.to_string()))?;
         let method = event
             .pointer("/requestContext/http/method")
@@ -41,7 +58,11 @@ impl SampleRequest {
             .and_then(Value::as_str)
             .ok_or_else(|| problem("no method"))?;
         let method = Method::from_bytes(method.as_bytes()).map_err(|e| problem(&e.to_string()))?;
-        let path = event.get("rawPath").or_else(|| event.get("path")).and_then(Value::as_str).ok_or_else(|| problem("no path"))?;
+        let path = event
+            .get("rawPath")
+            .or_else(|| event.get("path"))
+            .and_then(Value::as_str)
+            .ok_or_else(|| problem("no path"))?;
         let headers = event
             .get("headers")
             .and_then(Value::as_object)
@@ -54,11 +75,19 @@ impl SampleRequest {
             .unwrap_or_default();
         let raw = event.get("body").and_then(Value::as_str).unwrap_or_default();
         let body = if event.get("isBase64Encoded").and_then(Value::as_bool) == Some(true) {
-            base64::engine::general_purpose::STANDARD.decode(raw).map_err(|e| problem(&format!("body is not base64: {e}")))?
+            base64::engine::general_purpose::STANDARD
+                .decode(raw)
+                .map_err(|e| problem(&format!("body is not base64: {e}")))?
         } else {
             raw.as_bytes().to_vec()
         };
-        Ok(Self { source: name, method, path: path.to_string(), headers, body })
+        Ok(Self {
+            source: name,
+            method,
+            path: path.to_string(),
+            headers,
+            body,
+        })
     }
 
     /// `POST /kb-sync` with the EventBridge sample as its body and the secret in `X-Webhook-Secret`.
@@ -67,7 +96,10 @@ impl SampleRequest {
             source: KB_SYNC_SCHEDULE.0,
             method: Method::POST,
             path: "/kb-sync".into(),
-            headers: vec![("content-type".into(), "application/json".into()), ("x-webhook-secret".into(), secret.into())],
+            headers: vec![
+                ("content-type".into(), "application/json".into()),
+                ("x-webhook-secret".into(), secret.into()),
+            ],
             body: KB_SYNC_SCHEDULE.1.as_bytes().to_vec(),
         }
     }
@@ -92,8 +124,13 @@ impl SampleRequest {
     /// Sends it to the bridge at `base` (`http://127.0.0.1:port`); returns the status and the
     /// JSON answer (a non-JSON answer comes back as a string).
     pub async fn send(&self, client: &reqwest::Client, base: &str, label: &str) -> Result<(u16, Value), SandboxError> {
-        let http_err = |source| SandboxError::Http { label: label.to_string(), source };
-        let mut request = client.request(self.method.clone(), format!("{base}{}", self.path)).body(self.body.clone());
+        let http_err = |source| SandboxError::Http {
+            label: label.to_string(),
+            source,
+        };
+        let mut request = client
+            .request(self.method.clone(), format!("{base}{}", self.path))
+            .body(self.body.clone());
         for (name, value) in &self.headers {
             request = request.header(name.as_str(), value.as_str());
         }
@@ -112,7 +149,10 @@ mod tests {
     #[test]
     fn an_http_api_event_keeps_its_basic_auth_and_plain_body() {
         let r = SampleRequest::from_event(TICKET_CREATED).unwrap();
-        assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/freshdesk/ticket-created"));
+        assert_eq!(
+            (r.method.as_str(), r.path.as_str()),
+            ("POST", "/freshdesk/ticket-created")
+        );
         assert_eq!(r.body, br#"{"ticket_id": 101}"#);
         assert_eq!(r.auth_kind(), "Basic auth");
         assert!(!r.headers.iter().any(|(k, _)| k == "host"));
@@ -127,8 +167,14 @@ mod tests {
 
     #[test]
     fn a_replaced_header_is_sent_once() {
-        let r = SampleRequest::from_event(CUSTOMER_REPLIED).unwrap().with_header("X-Webhook-Secret", "wrong");
-        let secrets: Vec<_> = r.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("x-webhook-secret")).collect();
+        let r = SampleRequest::from_event(CUSTOMER_REPLIED)
+            .unwrap()
+            .with_header("X-Webhook-Secret", "wrong");
+        let secrets: Vec<_> = r
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("x-webhook-secret"))
+            .collect();
         assert_eq!(secrets.len(), 1);
         assert_eq!(secrets[0].1, "wrong");
     }

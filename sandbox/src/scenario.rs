@@ -100,15 +100,63 @@ impl ScenarioReport {
 
 /// The requests, in order.
 pub fn plan() -> Result<Vec<Step>, SandboxError> {
-    let step = |id, label, request, expect_status, expect_outcome| Step { id, label, request, expect_status, expect_outcome };
+    let step = |id, label, request, expect_status, expect_outcome| Step {
+        id,
+        label,
+        request,
+        expect_status,
+        expect_outcome,
+    };
     Ok(vec![
-        step("created-101", "ticket-created #101", SampleRequest::from_event(samples::TICKET_CREATED)?, 200, Some("processed")),
-        step("created-102", "ticket-created #102", SampleRequest::from_event(samples::TICKET_CREATED_REST_V1)?, 200, Some("processed")),
-        step("replied-103", "customer-replied #103", SampleRequest::from_event(samples::CUSTOMER_REPLIED)?, 200, Some("processed")),
-        step("resolved-104", "ticket-resolved #104", SampleRequest::from_event(samples::TICKET_RESOLVED)?, 200, Some("processed")),
-        step("kb-sync-1", "kb-sync", SampleRequest::kb_sync(SECRET), 200, Some("complete")),
-        step("kb-sync-2", "kb-sync again", SampleRequest::kb_sync(SECRET), 200, Some("complete")),
-        step("duplicate-101", "ticket-created #101 redelivered", SampleRequest::from_event(samples::TICKET_CREATED)?, 200, Some("duplicate")),
+        step(
+            "created-101",
+            "ticket-created #101",
+            SampleRequest::from_event(samples::TICKET_CREATED)?,
+            200,
+            Some("processed"),
+        ),
+        step(
+            "created-102",
+            "ticket-created #102",
+            SampleRequest::from_event(samples::TICKET_CREATED_REST_V1)?,
+            200,
+            Some("processed"),
+        ),
+        step(
+            "replied-103",
+            "customer-replied #103",
+            SampleRequest::from_event(samples::CUSTOMER_REPLIED)?,
+            200,
+            Some("processed"),
+        ),
+        step(
+            "resolved-104",
+            "ticket-resolved #104",
+            SampleRequest::from_event(samples::TICKET_RESOLVED)?,
+            200,
+            Some("processed"),
+        ),
+        step(
+            "kb-sync-1",
+            "kb-sync",
+            SampleRequest::kb_sync(SECRET),
+            200,
+            Some("complete"),
+        ),
+        step(
+            "kb-sync-2",
+            "kb-sync again",
+            SampleRequest::kb_sync(SECRET),
+            200,
+            Some("complete"),
+        ),
+        step(
+            "duplicate-101",
+            "ticket-created #101 redelivered",
+            SampleRequest::from_event(samples::TICKET_CREATED)?,
+            200,
+            Some("duplicate"),
+        ),
         step(
             "wrong-secret",
             "customer-replied #103, wrong secret",
@@ -124,19 +172,39 @@ pub fn plan() -> Result<Vec<Step>, SandboxError> {
 pub async fn run_scenario(out: &mut impl Write) -> Result<ScenarioReport, SandboxError> {
     let sims = Simulators::start().await?;
     let app = setup::demo_app(&sims)?;
-    let addr = bridge::start(app, 0).await.map_err(|source| SandboxError::Start { what: "the bridge's HTTP server", source })?;
+    let addr = bridge::start(app, 0).await.map_err(|source| SandboxError::Start {
+        what: "the bridge's HTTP server",
+        source,
+    })?;
     let bridge_url = format!("http://{addr}");
-    writeln!(out, "simpli-freshdesk sandbox: the real handlers behind a local HTTP server, against simulators")?;
-    writeln!(out, "  Freshdesk simulator  {}  (demo account: tickets 101-104, contacts 5001-5004)", sim::FreshdeskSim::base_url(sims.freshdesk_addr))?;
-    writeln!(out, "  Simpli stand-ins     http://{}  (Triage, Reply, Sentiment, QA, KB)", sims.simpli_addr)?;
-    writeln!(out, "  bridge               {bridge_url}  (in-memory dedup, jobs inline)")?;
+    writeln!(
+        out,
+        "simpli-freshdesk sandbox: the real handlers behind a local HTTP server, against simulators"
+    )?;
+    writeln!(
+        out,
+        "  Freshdesk simulator  {}  (demo account: tickets 101-104, contacts 5001-5004)",
+        sim::FreshdeskSim::base_url(sims.freshdesk_addr)
+    )?;
+    writeln!(
+        out,
+        "  Simpli stand-ins     http://{}  (Triage, Reply, Sentiment, QA, KB)",
+        sims.simpli_addr().map(|a| a.to_string()).unwrap_or_default()
+    )?;
+    writeln!(
+        out,
+        "  bridge               {bridge_url}  (in-memory dedup, jobs inline)"
+    )?;
     writeln!(out)?;
 
     let before = Snapshot::take(&sims.freshdesk, &TICKETS.map(|(id, _)| id));
     let client = reqwest::Client::builder()
         .timeout(bridge::KB_SYNC_BUDGET + Duration::from_secs(10))
         .build()
-        .map_err(|source| SandboxError::Http { label: "HTTP client".into(), source })?;
+        .map_err(|source| SandboxError::Http {
+            label: "HTTP client".into(),
+            source,
+        })?;
     let plan = plan()?;
     let total = plan.len();
     writeln!(out, "Replaying events/ through the bridge's HTTP entry:")?;
@@ -153,18 +221,40 @@ pub async fn run_scenario(out: &mut impl Write) -> Result<ScenarioReport, Sandbo
     report::write_kb(out, &steps, &sims)?;
     report::write_refusals(out, &steps)?;
     let checks = checks::evaluate(&steps, &before, &after, &sims);
-    let report = ScenarioReport { sims, bridge_url, steps, checks };
+    let report = ScenarioReport {
+        sims,
+        bridge_url,
+        steps,
+        checks,
+    };
     report::write_checks(out, &report)?;
     Ok(report)
 }
 
-async fn send(sims: &Simulators, client: &reqwest::Client, base: &str, step: Step) -> Result<StepOutcome, SandboxError> {
+async fn send(
+    sims: &Simulators,
+    client: &reqwest::Client,
+    base: &str,
+    step: Step,
+) -> Result<StepOutcome, SandboxError> {
     let (fd_before, simpli_before) = sims.calls();
     let started = Instant::now();
     let (status, body) = step.request.send(client, base, step.label).await?;
     let elapsed = started.elapsed();
-    let freshdesk_calls = sims.freshdesk.requests().iter().skip(fd_before).map(|r| format!("{} {}", r.method, r.path)).collect();
-    let simpli_calls = sims.simpli.requests().iter().skip(simpli_before).map(|r| r.path.clone()).collect();
+    let freshdesk_calls = sims
+        .freshdesk
+        .requests()
+        .iter()
+        .skip(fd_before)
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    let simpli_calls = sims
+        .simpli
+        .requests()
+        .iter()
+        .skip(simpli_before)
+        .map(|r| r.path.clone())
+        .collect();
     Ok(StepOutcome {
         id: step.id,
         label: step.label,

@@ -26,7 +26,10 @@ pub struct ServeOptions {
 
 impl Default for ServeOptions {
     fn default() -> Self {
-        Self { port: DEFAULT_PORT, with_simulators: false }
+        Self {
+            port: DEFAULT_PORT,
+            with_simulators: false,
+        }
     }
 }
 
@@ -56,15 +59,30 @@ impl ServeError {
 /// Builds the app, binds the port, prints what is served where, and serves until killed.
 pub async fn serve(opts: &ServeOptions, out: &mut impl Write) -> Result<(), ServeError> {
     let (app, sims) = if opts.with_simulators {
-        let sims = Simulators::start().await?;
-        (setup::simulator_app(&sims, |name| std::env::var(name).ok())?, Some(sims))
+        let sims = Simulators::start_well_known().await?;
+        (
+            setup::simulator_app(&sims, |name| std::env::var(name).ok())?,
+            Some(sims),
+        )
     } else {
         (Arc::new(App::from_env().await?), None)
     };
-    let listener = TcpListener::bind(("127.0.0.1", opts.port)).await.map_err(|source| ServeError::Bind { port: opts.port, source })?;
-    let addr = listener.local_addr().map_err(|source| ServeError::Bind { port: opts.port, source })?;
-    banner(out, &app, sims.as_ref(), addr).map_err(SandboxError::from)?;
-    axum::serve(listener, bridge::router(app)).await.map_err(ServeError::Serve)
+    let listener = TcpListener::bind(("127.0.0.1", opts.port))
+        .await
+        .map_err(|source| ServeError::Bind {
+            port: opts.port,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Bind {
+        port: opts.port,
+        source,
+    })?;
+    if let Err(e) = banner(out, &app, sims.as_ref(), addr) {
+        tracing::warn!(error = %e, "could not print the banner; serving anyway");
+    }
+    axum::serve(listener, bridge::router(app))
+        .await
+        .map_err(ServeError::Serve)
 }
 
 fn banner(out: &mut impl Write, app: &App, sims: Option<&Simulators>, addr: SocketAddr) -> io::Result<()> {
@@ -73,27 +91,58 @@ fn banner(out: &mut impl Write, app: &App, sims: Option<&Simulators>, addr: Sock
     for (path, event) in WEBHOOK_ROUTES {
         writeln!(out, "  POST {path:<30} → {event}")?;
     }
-    writeln!(out, "  POST {:<30} → kb-sync (same secret; scheduled by EventBridge when deployed)", "/kb-sync")?;
+    writeln!(
+        out,
+        "  POST {:<30} → kb-sync (same secret; scheduled by EventBridge when deployed)",
+        "/kb-sync"
+    )?;
     writeln!(out, "  GET  {:<30} → ok", "/health")?;
     writeln!(out, "  Freshdesk  {}", c.freshdesk_base)?;
     let s = &c.simpli;
-    writeln!(out, "  Simpli     triage {} · reply {} · sentiment {} · qa {} · kb {}", s.triage, s.reply, s.sentiment, s.qa, s.kb)?;
+    writeln!(
+        out,
+        "  Simpli     triage {} · reply {} · sentiment {} · qa {} · kb {}",
+        s.triage, s.reply, s.sentiment, s.qa, s.kb
+    )?;
     match &c.idempotency_table {
         Some(table) if sims.is_none() => writeln!(out, "  dedup      DynamoDB table {table}")?,
-        _ => writeln!(out, "  dedup      in memory (as with IDEMPOTENCY_TABLE unset; lost on restart)")?,
+        _ => writeln!(
+            out,
+            "  dedup      in memory (as with IDEMPOTENCY_TABLE unset; lost on restart)"
+        )?,
     }
     match (&app.queue, &c.job_queue_url) {
-        (Some(_), Some(url)) => writeln!(out, "  jobs       queued to {url}: the deployed functions run them, not this server")?,
-        _ => writeln!(out, "  jobs       inline (as with JOB_QUEUE_URL unset): each answer carries the job's outcome")?,
+        (Some(_), Some(url)) => writeln!(
+            out,
+            "  jobs       queued to {url}: the deployed functions run them, not this server"
+        )?,
+        _ => writeln!(
+            out,
+            "  jobs       inline (as with JOB_QUEUE_URL unset): each answer carries the job's outcome"
+        )?,
     }
-    if sims.is_some() {
+    if let Some(sims) = sims {
         for var in IGNORED_WITH_SIMULATORS.iter().filter(|v| std::env::var_os(v).is_some()) {
             writeln!(out, "  note: {var} is ignored with --with-simulators")?;
         }
-        writeln!(out, "  simulators: Freshdesk demo account (tickets 101-104), Simpli stand-ins")?;
+        writeln!(
+            out,
+            "  simulators: Freshdesk demo account (tickets 101-104), Simpli stand-ins; other local tools"
+        )?;
+        writeln!(out, "  (e.g. cargo lambda watch) can use them with:")?;
+        for (var, value) in sims.env() {
+            writeln!(out, "    {var}={value}")?;
+        }
     }
-    let secret = if app.webhook_secret().expose_secret() == SECRET { SECRET } else { "$WEBHOOK_SECRET" };
-    writeln!(out, "Send the secret as the Basic auth password (Freshdesk's \"requires authentication\") or in X-Webhook-Secret:")?;
+    let secret = if app.webhook_secret().expose_secret() == SECRET {
+        SECRET
+    } else {
+        "$WEBHOOK_SECRET"
+    };
+    writeln!(
+        out,
+        "Send the secret as the Basic auth password (Freshdesk's \"requires authentication\") or in X-Webhook-Secret:"
+    )?;
     writeln!(
         out,
         "  curl -u freshdesk:{secret} -H 'content-type: application/json' -d '{{\"ticket_id\": 101}}' http://{addr}/freshdesk/ticket-created"

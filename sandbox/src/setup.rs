@@ -13,6 +13,7 @@ use shared::config::SecretSource;
 use shared::dedup::MemoryDedupStore;
 use shared::{App, Config, Secrets};
 use sim::{FreshdeskSim, SimpliSim};
+use tokio::net::TcpListener;
 
 use crate::{SandboxError, API_KEY, SECRET};
 
@@ -24,13 +25,33 @@ pub const DEMO_ENV: [(&str, &str); 3] = [
         "TYPE_MAP",
         r#"{"billing":"Refund","technical_issue":"Incident","general_inquiry":"Question","feature_request":"Feature Request"}"#,
     ),
-    ("GROUP_MAP", r#"{"billing-team":42,"technical_issue-team":43,"general_inquiry-team":45}"#),
+    (
+        "GROUP_MAP",
+        r#"{"billing-team":42,"technical_issue-team":43,"general_inquiry-team":45}"#,
+    ),
 ];
 
 /// Variables that make no sense against the simulators: the app is built with the in-memory
 /// store and inline jobs whatever they say.
-pub const IGNORED_WITH_SIMULATORS: [&str; 5] =
-    ["IDEMPOTENCY_TABLE", "JOB_QUEUE_URL", "JOB_DLQ_URL", "FRESHDESK_API_KEY_SECRET_ID", "WEBHOOK_SECRET_SECRET_ID"];
+pub const IGNORED_WITH_SIMULATORS: [&str; 5] = [
+    "IDEMPOTENCY_TABLE",
+    "JOB_QUEUE_URL",
+    "JOB_DLQ_URL",
+    "FRESHDESK_API_KEY_SECRET_ID",
+    "WEBHOOK_SECRET_SECRET_ID",
+];
+
+/// Where `serve --with-simulators` puts the Freshdesk simulator, so other local tools (e.g.
+/// `cargo lambda watch`) can use it too.
+pub const FRESHDESK_SIM_PORT: u16 = 9100;
+/// The Simpli services' default ports (the defaults of `TRIAGE_URL` ... `KB_URL`).
+pub const SIMPLI_PORTS: [(&str, u16); 5] = [
+    ("TRIAGE_URL", 8001),
+    ("REPLY_URL", 8002),
+    ("QA_URL", 8003),
+    ("SENTIMENT_URL", 8004),
+    ("KB_URL", 8006),
+];
 
 /// The Freshdesk simulator (seeded demo account) and the Simpli stand-ins, running on 127.0.0.1.
 #[derive(Clone, Debug)]
@@ -38,24 +59,76 @@ pub struct Simulators {
     pub freshdesk: FreshdeskSim,
     pub simpli: SimpliSim,
     pub freshdesk_addr: SocketAddr,
-    pub simpli_addr: SocketAddr,
+    /// Each Simpli URL variable and the address serving it (all share one state).
+    pub simpli_addrs: Vec<(&'static str, SocketAddr)>,
 }
 
 impl Simulators {
-    /// Starts both on ephemeral ports.
+    /// Starts both on one ephemeral port each (the scenario, tests).
     pub async fn start() -> Result<Self, SandboxError> {
+        Self::launch(0, SIMPLI_PORTS.map(|(var, _)| (var, 0))).await
+    }
+
+    /// Starts them on the well-known ports ([`FRESHDESK_SIM_PORT`], [`SIMPLI_PORTS`]); a port
+    /// that is taken is replaced by an ephemeral one (the addresses say which).
+    pub async fn start_well_known() -> Result<Self, SandboxError> {
+        Self::launch(FRESHDESK_SIM_PORT, SIMPLI_PORTS).await
+    }
+
+    async fn launch(freshdesk_port: u16, simpli_ports: [(&'static str, u16); 5]) -> Result<Self, SandboxError> {
         let freshdesk = FreshdeskSim::seeded_demo(API_KEY);
         let simpli = SimpliSim::new();
-        let freshdesk_addr = freshdesk.start(0).await.map_err(|source| SandboxError::Start { what: "the Freshdesk simulator", source })?;
-        let simpli_addr = simpli.start(0).await.map_err(|source| SandboxError::Start { what: "the Simpli stand-ins", source })?;
-        Ok(Self { freshdesk, simpli, freshdesk_addr, simpli_addr })
+        let listener = bind_preferring(freshdesk_port, "the Freshdesk simulator").await?;
+        let freshdesk_addr = local_addr(&listener, "the Freshdesk simulator")?;
+        let fd = freshdesk.clone();
+        tokio::spawn(async move {
+            if let Err(e) = fd.serve(listener).await {
+                tracing::error!(error = %e, "freshdesk simulator stopped");
+            }
+        });
+        let mut simpli_addrs: Vec<(&'static str, SocketAddr)> = Vec::new();
+        for (var, port) in simpli_ports {
+            let shared_ephemeral = simpli_addrs.first().filter(|_| port == 0).map(|(_, a)| *a);
+            let addr = match shared_ephemeral {
+                Some(addr) => addr,
+                None => {
+                    let listener = bind_preferring(port, "the Simpli stand-ins").await?;
+                    let addr = local_addr(&listener, "the Simpli stand-ins")?;
+                    let sim = simpli.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = sim.serve(listener).await {
+                            tracing::error!(error = %e, "simpli stand-ins stopped");
+                        }
+                    });
+                    addr
+                }
+            };
+            simpli_addrs.push((var, addr));
+        }
+        Ok(Self {
+            freshdesk,
+            simpli,
+            freshdesk_addr,
+            simpli_addrs,
+        })
+    }
+
+    /// The address of the Triage stand-in (every service answers on every Simpli address).
+    pub fn simpli_addr(&self) -> Option<SocketAddr> {
+        self.simpli_addrs.first().map(|(_, a)| *a)
     }
 
     /// `FRESHDESK_BASE_URL`, the Freshdesk key, and every Simpli URL, pointing at the simulators.
     pub fn env(&self) -> Vec<(&'static str, String)> {
-        let simpli = format!("http://{}", self.simpli_addr);
-        let mut env = vec![("FRESHDESK_BASE_URL", FreshdeskSim::base_url(self.freshdesk_addr)), ("FRESHDESK_API_KEY", API_KEY.to_string())];
-        env.extend(["TRIAGE_URL", "REPLY_URL", "SENTIMENT_URL", "QA_URL", "KB_URL"].map(|var| (var, simpli.clone())));
+        let mut env = vec![
+            ("FRESHDESK_BASE_URL", FreshdeskSim::base_url(self.freshdesk_addr)),
+            ("FRESHDESK_API_KEY", API_KEY.to_string()),
+        ];
+        env.extend(
+            self.simpli_addrs
+                .iter()
+                .map(|(var, addr)| (*var, format!("http://{addr}"))),
+        );
         env
     }
 
@@ -90,13 +163,39 @@ pub fn simulator_app(sims: &Simulators, outside: impl Fn(&str) -> Option<String>
         freshdesk_api_key: secret_value(&config.freshdesk_api_key, "FRESHDESK_API_KEY")?,
         webhook_secret: secret_value(&config.webhook_secret, "WEBHOOK_SECRET")?,
     };
-    Ok(Arc::new(App::with_parts(config, secrets, Arc::new(MemoryDedupStore::new()), None)?))
+    Ok(Arc::new(App::with_parts(
+        config,
+        secrets,
+        Arc::new(MemoryDedupStore::new()),
+        None,
+    )?))
+}
+
+/// Binds `127.0.0.1:port`, or an ephemeral port when that one is taken.
+async fn bind_preferring(port: u16, what: &'static str) -> Result<TcpListener, SandboxError> {
+    if port != 0 {
+        if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)).await {
+            return Ok(listener);
+        }
+    }
+    TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(|source| SandboxError::Start { what, source })
+}
+
+fn local_addr(listener: &TcpListener, what: &'static str) -> Result<SocketAddr, SandboxError> {
+    listener
+        .local_addr()
+        .map_err(|source| SandboxError::Start { what, source })
 }
 
 /// A secret given as a value (the lookup above never yields a Secrets Manager id).
 fn secret_value(source: &SecretSource, var: &'static str) -> Result<SecretString, StartupError> {
     match source {
         SecretSource::Value(v) => Ok(v.clone()),
-        SecretSource::SecretsManager(_) => Err(StartupError::Secret { var, problem: "give the value itself when running with the simulators".into() }),
+        SecretSource::SecretsManager(_) => Err(StartupError::Secret {
+            var,
+            problem: "give the value itself when running with the simulators".into(),
+        }),
     }
 }
