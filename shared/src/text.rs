@@ -32,10 +32,12 @@ pub fn html_to_text(html: &str) -> String {
             }
             continue;
         }
-        if matches!(
+        let closes_item = tag.starts_with('/') && name == "li";
+        let block = matches!(
             name.as_str(),
             "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "blockquote"
-        ) {
+        );
+        if block && !closes_item {
             out.push('\n');
         }
     }
