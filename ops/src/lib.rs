@@ -14,6 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::{ChangeMessageVisibilityBatchRequestEntry, MessageAttributeValue, MessageSystemAttributeName};
 use aws_sdk_sqs::Client;
 use shared::queue::JobMessage;
@@ -38,8 +39,20 @@ pub enum OpsError {
     Sqs { op: &'static str, cause: String },
 }
 
-fn sqs<E: std::error::Error + 'static>(op: &'static str) -> impl FnOnce(E) -> OpsError {
-    move |e| OpsError::Sqs { op, cause: aws_sdk_sqs::error::DisplayErrorContext(&e).to_string() }
+/// One line per SDK failure: the service's error code and message when it sent them, else the
+/// whole cause chain (transport errors, timeouts).
+fn sqs<E>(op: &'static str) -> impl FnOnce(E) -> OpsError
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+{
+    move |e| {
+        let cause = match (e.code(), e.message()) {
+            (Some(code), Some(message)) => format!("{code}: {message}"),
+            (Some(code), None) => code.to_string(),
+            _ => aws_sdk_sqs::error::DisplayErrorContext(&e).to_string(),
+        };
+        OpsError::Sqs { op, cause }
+    }
 }
 
 /// What to replay and how.
@@ -87,7 +100,11 @@ impl ReplayOptions {
 
     fn check(&self) -> Result<(), OpsError> {
         if !EVENTS.contains(&self.event.as_str()) {
-            return Err(OpsError::Usage(format!("unknown event {:?} (expected one of {})", self.event, EVENTS.join(", "))));
+            return Err(OpsError::Usage(format!(
+                "unknown event {:?} (expected one of {})",
+                self.event,
+                EVENTS.join(", ")
+            )));
         }
         if self.queue_url.trim().is_empty() || self.dlq_url.trim().is_empty() {
             return Err(OpsError::Usage("both the queue URL and the DLQ URL are needed".into()));
@@ -143,7 +160,12 @@ impl ReplayReport {
         }
         for l in &self.left {
             let ticket = l.ticket_id.map_or_else(|| "-".to_string(), |t| t.to_string());
-            let _ = writeln!(out, "left {} ticket {ticket} ({})", l.message_id, one_line(&l.reason, 200));
+            let _ = writeln!(
+                out,
+                "left {} ticket {ticket} ({})",
+                l.message_id,
+                one_line(&l.reason, 200)
+            );
         }
         let _ = writeln!(
             out,
@@ -181,18 +203,31 @@ pub fn select(body: &str, event: &str, ticket_id: Option<u64>) -> Result<JobMess
 }
 
 /// The DLQ of `queue_url`: `explicit`, else the queue's `RedrivePolicy`.
-pub async fn resolve_dlq_url(aws: &aws_config::SdkConfig, queue_url: &str, explicit: Option<String>) -> Result<String, OpsError> {
+pub async fn resolve_dlq_url(
+    aws: &aws_config::SdkConfig,
+    queue_url: &str,
+    explicit: Option<String>,
+) -> Result<String, OpsError> {
     if let Some(url) = explicit.filter(|u| !u.trim().is_empty()) {
         return Ok(url);
     }
     let queue = shared::queue::JobQueue::new(aws, queue_url.to_string(), None);
-    queue.dlq_url().await.map(str::to_string).map_err(|e| OpsError::Usage(format!("no DLQ URL given and {e}")))
+    queue.dlq_url().await.map(str::to_string).map_err(|e| {
+        OpsError::Usage(format!(
+            "no DLQ URL given (--dlq-url or JOB_DLQ_URL) and the queue's RedrivePolicy gave none: {}",
+            one_line(&e.to_string(), 300)
+        ))
+    })
 }
 
 /// Moves the selected job messages of the DLQ back to the queue.
 pub async fn replay(client: &Client, opts: &ReplayOptions) -> Result<ReplayReport, OpsError> {
     opts.check()?;
-    let mut report = ReplayReport { event: opts.event.clone(), dry_run: opts.dry_run, ..ReplayReport::default() };
+    let mut report = ReplayReport {
+        event: opts.event.clone(),
+        dry_run: opts.dry_run,
+        ..ReplayReport::default()
+    };
     let mut held = Vec::new();
     let scanned = scan(client, opts, &mut report, &mut held).await;
     // Whatever happened, what we hid but did not move becomes visible again.
@@ -202,7 +237,12 @@ pub async fn replay(client: &Client, opts: &ReplayOptions) -> Result<ReplayRepor
     Ok(report)
 }
 
-async fn scan(client: &Client, opts: &ReplayOptions, report: &mut ReplayReport, held: &mut Vec<String>) -> Result<(), OpsError> {
+async fn scan(
+    client: &Client,
+    opts: &ReplayOptions,
+    report: &mut ReplayReport,
+    held: &mut Vec<String>,
+) -> Result<(), OpsError> {
     let hold = secs_i32(opts.hold.as_secs().clamp(1, MAX_VISIBILITY_SECS));
     let wait = secs_i32(opts.wait.as_secs().min(MAX_WAIT_SECS));
     let mut seen = HashSet::new();
@@ -223,7 +263,9 @@ async fn scan(client: &Client, opts: &ReplayOptions, report: &mut ReplayReport, 
             break;
         }
         for m in messages {
-            let Some(receipt) = m.receipt_handle.clone() else { continue };
+            let Some(receipt) = m.receipt_handle.clone() else {
+                continue;
+            };
             let id = m.message_id.clone().unwrap_or_default();
             if !seen.insert(id.clone()) {
                 // Its hold ran out during a long run: it was decided already.
@@ -231,18 +273,28 @@ async fn scan(client: &Client, opts: &ReplayOptions, report: &mut ReplayReport, 
                 continue;
             }
             let body = m.body.as_deref().unwrap_or_default();
-            let mut attributes: HashMap<String, MessageAttributeValue> = m.message_attributes.clone().unwrap_or_default();
+            let mut attributes: HashMap<String, MessageAttributeValue> =
+                m.message_attributes.clone().unwrap_or_default();
             let failure = attributes.remove(FAILURE_ATTRIBUTE).and_then(|v| v.string_value);
             let job = match select(body, &opts.event, opts.ticket_id) {
                 Ok(job) => job,
                 Err((ticket_id, reason)) => {
-                    report.left.push(Left { message_id: id, ticket_id, reason });
+                    report.left.push(Left {
+                        message_id: id,
+                        ticket_id,
+                        reason,
+                    });
                     held.push(receipt);
                     continue;
                 }
             };
             if opts.dry_run {
-                report.moved.push(Moved { dlq_message_id: id, queue_message_id: String::new(), ticket_id: job.ticket_id, failure });
+                report.moved.push(Moved {
+                    dlq_message_id: id,
+                    queue_message_id: String::new(),
+                    ticket_id: job.ticket_id,
+                    failure,
+                });
                 held.push(receipt);
                 continue;
             }
@@ -264,7 +316,9 @@ async fn scan(client: &Client, opts: &ReplayOptions, report: &mut ReplayReport, 
                 .receipt_handle(&receipt)
                 .send()
                 .await
-                .map_err(sqs("DeleteMessage (the job was sent to the queue; its DLQ copy remains)"))?;
+                .map_err(sqs(
+                    "DeleteMessage (the job was sent to the queue; its DLQ copy remains)",
+                ))?;
             report.moved.push(Moved {
                 dlq_message_id: id,
                 queue_message_id: sent.message_id.unwrap_or_default(),
@@ -287,7 +341,10 @@ async fn release(client: &Client, dlq_url: &str, receipts: &[String]) -> Result<
                 .receipt_handle(receipt)
                 .visibility_timeout(0)
                 .build()
-                .map_err(sqs("ChangeMessageVisibilityBatch"))?;
+                .map_err(|e| OpsError::Sqs {
+                    op: "ChangeMessageVisibilityBatch",
+                    cause: e.to_string(),
+                })?;
             req = req.entries(entry);
         }
         let out = req.send().await.map_err(sqs("ChangeMessageVisibilityBatch"))?;
@@ -298,7 +355,11 @@ async fn release(client: &Client, dlq_url: &str, receipts: &[String]) -> Result<
     } else {
         Err(OpsError::Sqs {
             op: "ChangeMessageVisibilityBatch",
-            cause: format!("{} message(s) stay hidden until their hold ends: {}", failed.len(), failed.join("; ")),
+            cause: format!(
+                "{} message(s) stay hidden until their hold ends: {}",
+                failed.len(),
+                failed.join("; ")
+            ),
         })
     }
 }
@@ -312,13 +373,29 @@ mod tests {
     use super::*;
 
     fn body(event: &str, ticket: u64) -> String {
-        serde_json::to_string(&JobMessage { event: event.into(), ticket_id: ticket, received_at: 1, request_id: "r".into() }).unwrap()
+        serde_json::to_string(&JobMessage {
+            event: event.into(),
+            ticket_id: ticket,
+            received_at: 1,
+            request_id: "r".into(),
+        })
+        .unwrap()
     }
 
     #[test]
     fn selects_jobs_of_the_event_and_ticket() {
-        assert_eq!(select(&body("ticket-created", 7), "ticket-created", None).unwrap().ticket_id, 7);
-        assert_eq!(select(&body("ticket-created", 7), "ticket-created", Some(7)).unwrap().ticket_id, 7);
+        assert_eq!(
+            select(&body("ticket-created", 7), "ticket-created", None)
+                .unwrap()
+                .ticket_id,
+            7
+        );
+        assert_eq!(
+            select(&body("ticket-created", 7), "ticket-created", Some(7))
+                .unwrap()
+                .ticket_id,
+            7
+        );
         let (ticket, reason) = select(&body("ticket-created", 8), "ticket-created", Some(7)).unwrap_err();
         assert_eq!((ticket, reason.as_str()), (Some(8), "ticket 8, not 7"));
         let (ticket, reason) = select(&body("customer-replied", 7), "ticket-created", None).unwrap_err();
@@ -332,9 +409,18 @@ mod tests {
     #[test]
     fn options_are_checked() {
         assert!(ReplayOptions::new("ticket-created", "q", "d").check().is_ok());
-        assert!(matches!(ReplayOptions::new("kb-sync", "q", "d").check(), Err(OpsError::Usage(_))));
-        assert!(matches!(ReplayOptions::new("ticket-created", "q", "").check(), Err(OpsError::Usage(_))));
-        assert!(matches!(ReplayOptions::new("ticket-created", "q", "q").check(), Err(OpsError::Usage(_))));
+        assert!(matches!(
+            ReplayOptions::new("kb-sync", "q", "d").check(),
+            Err(OpsError::Usage(_))
+        ));
+        assert!(matches!(
+            ReplayOptions::new("ticket-created", "q", "").check(),
+            Err(OpsError::Usage(_))
+        ));
+        assert!(matches!(
+            ReplayOptions::new("ticket-created", "q", "q").check(),
+            Err(OpsError::Usage(_))
+        ));
     }
 
     #[test]
@@ -342,12 +428,27 @@ mod tests {
         let report = ReplayReport {
             event: "ticket-created".into(),
             dry_run: false,
-            moved: vec![Moved { dlq_message_id: "m1".into(), queue_message_id: "n1".into(), ticket_id: 101, failure: Some("bad\nfield".into()) }],
-            left: vec![Left { message_id: "m2".into(), ticket_id: Some(102), reason: "ticket 102, not 101".into() }],
+            moved: vec![Moved {
+                dlq_message_id: "m1".into(),
+                queue_message_id: "n1".into(),
+                ticket_id: 101,
+                failure: Some("bad\nfield".into()),
+            }],
+            left: vec![Left {
+                message_id: "m2".into(),
+                ticket_id: Some(102),
+                reason: "ticket 102, not 101".into(),
+            }],
         };
         let text = report.render();
-        assert!(text.contains("moved m1 ticket 101 -> queue message n1 (parked because: bad field)"), "{text}");
+        assert!(
+            text.contains("moved m1 ticket 101 -> queue message n1 (parked because: bad field)"),
+            "{text}"
+        );
         assert!(text.contains("left m2 ticket 102 (ticket 102, not 101)"), "{text}");
-        assert!(text.ends_with("ticket-created: moved 1 message(s) from the DLQ to the queue; 1 left in the DLQ\n"), "{text}");
+        assert!(
+            text.ends_with("ticket-created: moved 1 message(s) from the DLQ to the queue; 1 left in the DLQ\n"),
+            "{text}"
+        );
     }
 }

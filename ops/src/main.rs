@@ -61,7 +61,10 @@ impl Event {
 }
 
 fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 async fn replay(args: ReplayArgs) -> Result<String, ops::OpsError> {
@@ -72,7 +75,9 @@ async fn replay(args: ReplayArgs) -> Result<String, ops::OpsError> {
     let aws = aws_config::load_from_env().await;
     let dlq_url = ops::resolve_dlq_url(&aws, &queue_url, args.dlq_url.or_else(|| env("JOB_DLQ_URL"))).await?;
     let client = aws_sdk_sqs::Client::new(&aws);
-    let opts = ops::ReplayOptions::new(args.event.name(), queue_url, dlq_url).ticket(args.ticket_id).dry_run(args.dry_run);
+    let opts = ops::ReplayOptions::new(args.event.name(), queue_url, dlq_url)
+        .ticket(args.ticket_id)
+        .dry_run(args.dry_run);
     let report = ops::replay(&client, &opts).await?;
     Ok(report.render())
 }

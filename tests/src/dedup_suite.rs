@@ -36,10 +36,20 @@ pub async fn live_lease_is_in_progress_and_completed_is_duplicate(store: &dyn De
     let c = claimed(store, &k, NOW).await;
     assert_eq!(
         store.claim(&k, NOW + 1000, LEASE, TTL).await.unwrap(),
-        ClaimOutcome::InProgress { lease_until_ms: c.lease_until_ms }
+        ClaimOutcome::InProgress {
+            lease_until_ms: c.lease_until_ms
+        }
     );
     store.complete(&c, "done").await.unwrap();
-    assert_eq!(store.claim(&k, NOW + 10 * LEASE.as_millis() as u64, LEASE, TTL).await.unwrap(), ClaimOutcome::Duplicate { outcome: Some("done".into()) });
+    assert_eq!(
+        store
+            .claim(&k, NOW + 10 * LEASE.as_millis() as u64, LEASE, TTL)
+            .await
+            .unwrap(),
+        ClaimOutcome::Duplicate {
+            outcome: Some("done".into())
+        }
+    );
     assert_eq!(store.get(&k).await.unwrap().unwrap().status, COMPLETED);
 }
 
@@ -52,8 +62,14 @@ pub async fn expired_lease_is_reclaimed_with_its_steps(store: &dyn DedupStore) {
     assert_eq!(c2.attempt, 2);
     assert!(c2.steps.contains("note"));
     // the crashed attempt is fenced off: it can no longer write
-    assert!(matches!(store.record_step(&c, "ticket").await, Err(DedupError::LeaseLost { .. })));
-    assert!(matches!(store.complete(&c, "late").await, Err(DedupError::LeaseLost { .. })));
+    assert!(matches!(
+        store.record_step(&c, "ticket").await,
+        Err(DedupError::LeaseLost { .. })
+    ));
+    assert!(matches!(
+        store.complete(&c, "late").await,
+        Err(DedupError::LeaseLost { .. })
+    ));
     store.complete(&c2, "ok").await.unwrap();
 }
 
@@ -66,7 +82,10 @@ pub async fn release_keeps_steps_and_frees_the_key(store: &dyn DedupStore) {
     let r = store.get(&k).await.unwrap().unwrap();
     assert_eq!((r.status.as_str(), r.lease_until_ms), (IN_PROGRESS, 0));
     let c2 = claimed(store, &k, NOW + 1).await;
-    assert_eq!(c2.steps.iter().map(String::as_str).collect::<Vec<_>>(), ["contact", "note"]);
+    assert_eq!(
+        c2.steps.iter().map(String::as_str).collect::<Vec<_>>(),
+        ["contact", "note"]
+    );
 }
 
 pub async fn failed_records_the_cause_and_can_be_claimed_again(store: &dyn DedupStore) {
@@ -84,14 +103,23 @@ pub async fn failed_records_the_cause_and_can_be_claimed_again(store: &dyn Dedup
 pub async fn only_one_of_many_concurrent_claims_wins(store: &dyn DedupStore) {
     let k = key("race");
     let outcomes = futures_join_all(store, &k).await;
-    let wins = outcomes.iter().filter(|o| matches!(o, ClaimOutcome::Claimed(_))).count();
+    let wins = outcomes
+        .iter()
+        .filter(|o| matches!(o, ClaimOutcome::Claimed(_)))
+        .count();
     assert_eq!(wins, 1, "{outcomes:?}");
-    assert!(outcomes.iter().all(|o| matches!(o, ClaimOutcome::Claimed(_) | ClaimOutcome::InProgress { .. })));
+    assert!(outcomes
+        .iter()
+        .all(|o| matches!(o, ClaimOutcome::Claimed(_) | ClaimOutcome::InProgress { .. })));
 }
 
 async fn futures_join_all(store: &dyn DedupStore, k: &str) -> Vec<ClaimOutcome> {
     let claims = (0..8).map(|_| store.claim(k, NOW, LEASE, TTL));
-    futures::future::join_all(claims).await.into_iter().map(|r| r.expect("claim")).collect()
+    futures::future::join_all(claims)
+        .await
+        .into_iter()
+        .map(|r| r.expect("claim"))
+        .collect()
 }
 
 pub async fn markers_round_trip_without_expiry(store: &dyn DedupStore) {
@@ -99,7 +127,10 @@ pub async fn markers_round_trip_without_expiry(store: &dyn DedupStore) {
     assert_eq!(store.get_marker(&k).await.unwrap(), None);
     store.put_marker(&k, "2024-03-01T08:30:00Z").await.unwrap();
     store.put_marker(&k, "2024-03-02T08:30:00Z").await.unwrap();
-    assert_eq!(store.get_marker(&k).await.unwrap().as_deref(), Some("2024-03-02T08:30:00Z"));
+    assert_eq!(
+        store.get_marker(&k).await.unwrap().as_deref(),
+        Some("2024-03-02T08:30:00Z")
+    );
     assert_eq!(store.get(&k).await.unwrap(), None, "a marker is not a job record");
 }
 

@@ -7,7 +7,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
+};
 use serde_json::Value;
 use shared::dedup::{DedupStore, DynamoDedupStore, MemoryDedupStore};
 use shared::{App, Config, Job, Secrets};
@@ -47,7 +49,14 @@ impl Harness {
             Store::Dynamo => Arc::new(dynamo_store().await),
         };
         let app = Arc::new(build_app(fd_addr, simpli_addr, store.clone(), env));
-        Harness { fd, simpli, fd_addr, simpli_addr, store, app }
+        Harness {
+            fd,
+            simpli,
+            fd_addr,
+            simpli_addr,
+            store,
+            app,
+        }
     }
 
     /// Another container of the same deployment: its own clients and caches, the same store.
@@ -73,18 +82,30 @@ pub fn config_for(fd_addr: SocketAddr, simpli_addr: SocketAddr, env: &[(&str, &s
         pairs.push((var.into(), simpli.clone()));
     }
     pairs.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    Config::from_lookup(|name| pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone())).expect("test config")
+    Config::from_lookup(|name| pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+        .expect("test config")
 }
 
-pub fn build_app(fd_addr: SocketAddr, simpli_addr: SocketAddr, store: Arc<dyn DedupStore>, env: &[(&str, &str)]) -> App {
+pub fn build_app(
+    fd_addr: SocketAddr,
+    simpli_addr: SocketAddr,
+    store: Arc<dyn DedupStore>,
+    env: &[(&str, &str)],
+) -> App {
     let config = config_for(fd_addr, simpli_addr, env);
-    let secrets = Secrets { freshdesk_api_key: API_KEY.to_string().into(), webhook_secret: SECRET.to_string().into() };
+    let secrets = Secrets {
+        freshdesk_api_key: API_KEY.to_string().into(),
+        webhook_secret: SECRET.to_string().into(),
+    };
     App::with_parts(config, secrets, store, None).expect("app")
 }
 
 /// `events/<name>` from the workspace root.
 pub fn event(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("events").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("events")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -105,7 +126,11 @@ pub fn with_header(mut event: Value, name: &str, value: Option<&str>) -> Value {
                 map.remove(&k);
             }
             if let Some(v) = value {
-                let v = if key == "multiValueHeaders" { Value::from(vec![v]) } else { Value::from(v) };
+                let v = if key == "multiValueHeaders" {
+                    Value::from(vec![v])
+                } else {
+                    Value::from(v)
+                };
                 map.insert(name.to_string(), v);
             }
         }
@@ -123,9 +148,14 @@ pub fn context(secs: u64) -> lambda_runtime::Context {
 
 /// Runs the function's real Lambda handler on `event`; returns (status, parsed body).
 pub async fn invoke<J: Job>(app: &App, job: &J, event: Value) -> (u16, Value) {
-    let out = shared::lambda::handle(app, job, event, context(60)).await.expect("handler result");
+    let out = shared::lambda::handle(app, job, event, context(60))
+        .await
+        .expect("handler result");
     let status = out["statusCode"].as_u64().expect("statusCode") as u16;
-    let body = out["body"].as_str().map(|b| serde_json::from_str(b).expect("JSON body")).unwrap_or(Value::Null);
+    let body = out["body"]
+        .as_str()
+        .map(|b| serde_json::from_str(b).expect("JSON body"))
+        .unwrap_or(Value::Null);
     (status, body)
 }
 
@@ -154,15 +184,33 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client) -> String {
         .create_table()
         .table_name(&name)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().expect("attr"))
-        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().expect("key"))
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attr"),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key"),
+        )
         .send()
         .await
         .expect("create table");
     client
         .update_time_to_live()
         .table_name(&name)
-        .time_to_live_specification(TimeToLiveSpecification::builder().enabled(true).attribute_name("expires_at").build().expect("ttl"))
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expires_at")
+                .build()
+                .expect("ttl"),
+        )
         .send()
         .await
         .expect("ttl");
@@ -175,3 +223,4 @@ pub async fn dynamo_store() -> DynamoDedupStore {
     DynamoDedupStore::new(client, table)
 }
 pub mod dedup_suite;
+pub mod runtime_api;

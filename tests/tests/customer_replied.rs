@@ -10,15 +10,26 @@ async fn angry_reply_scores_only_new_text_updates_contact_and_tags_escalation() 
     let (status, body) = invoke(&h.app, &CustomerReplied, event("customer-replied.json")).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("processed")), "{body}");
 
-    let analyze = h.simpli.requests().into_iter().find(|r| r.path == "/analyze").expect("analyze call");
+    let analyze = h
+        .simpli
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/analyze")
+        .expect("analyze call");
     let text = analyze.body["text"].as_str().unwrap().to_lowercase();
     assert!(text.contains("unacceptable"), "{text}");
-    assert!(!text.contains("worst") && !text.contains("furious"), "quoted history must not be scored again: {text}");
+    assert!(
+        !text.contains("worst") && !text.contains("furious"),
+        "quoted history must not be scored again: {text}"
+    );
     assert_eq!(analyze.body["customer_id"], "5003");
     assert_eq!(analyze.body["channel"], "email");
 
     let contact = h.fd.contact(5003).unwrap();
-    assert!(contact["custom_fields"]["sentiment_score"].as_f64().unwrap() < 0.0, "{contact}");
+    assert!(
+        contact["custom_fields"]["sentiment_score"].as_f64().unwrap() < 0.0,
+        "{contact}"
+    );
     let t = h.fd.ticket(103).unwrap();
     let tags: Vec<String> = serde_json::from_value(t["tags"].clone()).unwrap();
     assert_eq!(tags, ["shipping", "escalation-risk:high"]);
@@ -50,7 +61,12 @@ async fn a_new_reply_is_scored_again_and_calm_text_adds_no_tag() {
 #[tokio::test]
 async fn ticket_without_customer_reply_is_skipped() {
     let h = Harness::start(Store::Memory).await;
-    let (status, body) = invoke(&h.app, &CustomerReplied, with_body(event("customer-replied.json"), r#"{"ticket_id": 101}"#)).await;
+    let (status, body) = invoke(
+        &h.app,
+        &CustomerReplied,
+        with_body(event("customer-replied.json"), r#"{"ticket_id": 101}"#),
+    )
+    .await;
     assert_eq!((status, body["status"].as_str()), (200, Some("skipped")), "{body}");
     assert_eq!(h.simpli.requests().len(), 0);
 }

@@ -9,7 +9,9 @@ use sim::Fault;
 
 async fn run(h: &Harness, secs: u64) -> Value {
     let _ = event("kb-sync.schedule.json");
-    shared::lambda::handle_scheduled(&h.app, &KbSync::default(), context(secs)).await.expect("kb-sync run")
+    shared::lambda::handle_scheduled(&h.app, &KbSync::default(), context(secs))
+        .await
+        .expect("kb-sync run")
 }
 
 #[tokio::test]
@@ -20,12 +22,25 @@ async fn published_articles_are_pushed_once_and_edits_are_pushed_again() {
     assert_eq!(first["pushed"], 5, "3006 is a draft: {first}");
     assert_eq!(first["drafts"], 1);
     assert!(first["gaps"]["count"].as_u64().unwrap() > 0, "{first}");
-    let titles: Vec<String> = h.simpli.articles().iter().map(|a| a["title"].as_str().unwrap().to_string()).collect();
+    let titles: Vec<String> = h
+        .simpli
+        .articles()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(titles.len(), 5);
-    assert!(h.simpli.articles().iter().all(|a| a["source"] == "freshdesk-solutions" && !a["content"].as_str().unwrap().contains('<')));
+    assert!(h
+        .simpli
+        .articles()
+        .iter()
+        .all(|a| a["source"] == "freshdesk-solutions" && !a["content"].as_str().unwrap().contains('<')));
 
     let second = run(&h, 60).await;
-    assert_eq!((second["pushed"].clone(), second["unchanged"].clone()), (json!(0), json!(5)), "{second}");
+    assert_eq!(
+        (second["pushed"].clone(), second["unchanged"].clone()),
+        (json!(0), json!(5)),
+        "{second}"
+    );
 
     assert!(h.fd.update_article(3001, json!({"title": "How refunds work (2026)"})));
     let third = run(&h, 60).await;
@@ -37,16 +52,30 @@ async fn published_articles_are_pushed_once_and_edits_are_pushed_again() {
 async fn a_run_stops_before_its_deadline_and_the_next_resumes_without_double_posts() {
     let h = Harness::start(Store::Memory).await;
     for folder in [2001, 2002, 2003, 2004] {
-        h.fd.inject(Fault::delay("GET", &format!("/solutions/folders/{folder}/articles"), Duration::from_secs(2)));
+        h.fd.inject(Fault::delay(
+            "GET",
+            &format!("/solutions/folders/{folder}/articles"),
+            Duration::from_secs(2),
+        ));
     }
-    let task = KbSync { stop_margin: Duration::from_millis(1500) };
-    let partial = shared::lambda::handle_scheduled(&h.app, &task, context(5)).await.unwrap();
+    let task = KbSync {
+        stop_margin: Duration::from_millis(1500),
+    };
+    let partial = shared::lambda::handle_scheduled(&h.app, &task, context(5))
+        .await
+        .unwrap();
     assert_eq!(partial["status"], "partial", "{partial}");
     let pushed_first = partial["pushed"].as_u64().unwrap();
     assert!(pushed_first < 5, "{partial}");
 
-    let rest = shared::lambda::handle_scheduled(&h.app, &task, context(60)).await.unwrap();
+    let rest = shared::lambda::handle_scheduled(&h.app, &task, context(60))
+        .await
+        .unwrap();
     assert_eq!(rest["status"], "complete", "{rest}");
-    assert_eq!(pushed_first + rest["pushed"].as_u64().unwrap(), 5, "{partial} then {rest}");
+    assert_eq!(
+        pushed_first + rest["pushed"].as_u64().unwrap(),
+        5,
+        "{partial} then {rest}"
+    );
     assert_eq!(h.simpli.articles().len(), 5, "no article posted twice");
 }

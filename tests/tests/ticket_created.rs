@@ -9,14 +9,26 @@ use shared::dedup::{FAILED, IN_PROGRESS};
 use sim::{Fault, FreshdeskSim, SimpliSim};
 use ticket_created::TicketCreated;
 
-const MAPS: &[(&str, &str)] = &[("TYPE_MAP", r#"{"billing": "Refund", "technical_issue": "Incident"}"#), ("GROUP_MAP", r#"{"billing-team": 42, "technical_issue-team": 43}"#)];
+const MAPS: &[(&str, &str)] = &[
+    ("TYPE_MAP", r#"{"billing": "Refund", "technical_issue": "Incident"}"#),
+    ("GROUP_MAP", r#"{"billing-team": 42, "technical_issue-team": 43}"#),
+];
 
 async fn harness() -> Harness {
-    Harness::with(FreshdeskSim::seeded_demo(e2e::API_KEY), SimpliSim::new(), Store::Dynamo, MAPS).await
+    Harness::with(
+        FreshdeskSim::seeded_demo(e2e::API_KEY),
+        SimpliSim::new(),
+        Store::Dynamo,
+        MAPS,
+    )
+    .await
 }
 
 fn note_bodies(h: &Harness, ticket: u64) -> Vec<String> {
-    h.fd.notes(ticket).iter().map(|n| n["body"].as_str().unwrap_or_default().to_string()).collect()
+    h.fd.notes(ticket)
+        .iter()
+        .map(|n| n["body"].as_str().unwrap_or_default().to_string())
+        .collect()
 }
 
 fn tags(t: &Value) -> Vec<String> {
@@ -31,19 +43,29 @@ async fn new_ticket_is_classified_routed_and_drafted_with_one_write_each() {
 
     let t = h.fd.ticket(101).unwrap();
     assert_eq!(t["priority"], 2, "medium urgency → Medium");
-    assert_eq!(t["type"], "Refund", "TYPE_MAP billing → Refund, one of the account's types");
+    assert_eq!(
+        t["type"], "Refund",
+        "TYPE_MAP billing → Refund, one of the account's types"
+    );
     assert_eq!(t["group_id"], 42, "team billing-team mapped through GROUP_MAP");
     let tags = tags(&t);
     assert_eq!(tags[0], "returns", "existing tags are kept: {tags:?}");
     assert!(tags.contains(&"ai-category:billing".to_string()), "{tags:?}");
     assert!(tags.iter().any(|t| t.starts_with("ai-urgency:")), "{tags:?}");
     assert_eq!(t["custom_fields"]["cf_ai_category"], "billing");
-    assert_eq!(t["custom_fields"]["cf_ai_confidence2931"], "0.87", "text field gets a two-place string");
+    assert_eq!(
+        t["custom_fields"]["cf_ai_confidence2931"], "0.87",
+        "text field gets a two-place string"
+    );
     assert_eq!(t["custom_fields"]["cf_ai_urgency"], "medium");
 
     let notes = note_bodies(&h, 101);
     assert_eq!(notes.len(), 1);
-    assert!(notes[0].contains("<strong>AI Draft Response</strong>") && notes[0].contains("74%"), "{}", notes[0]);
+    assert!(
+        notes[0].contains("<strong>AI Draft Response</strong>") && notes[0].contains("74%"),
+        "{}",
+        notes[0]
+    );
     assert_eq!(h.fd.notes(101)[0]["private"], true);
 
     let contact = h.fd.contact(5001).unwrap();
@@ -55,7 +77,10 @@ async fn new_ticket_is_classified_routed_and_drafted_with_one_write_each() {
     assert_eq!(h.fd.applied_puts(101), 1);
     assert_eq!(h.fd.count("POST", "/api/v2/tickets/101/notes"), 1);
     assert_eq!(h.fd.count("PUT", "/api/v2/contacts/5001"), 1);
-    assert_eq!(h.fd.count("GET", "/api/v2/ticket_fields") + h.fd.count("GET", "/api/v2/contact_fields"), 2);
+    assert_eq!(
+        h.fd.count("GET", "/api/v2/ticket_fields") + h.fd.count("GET", "/api/v2/contact_fields"),
+        2
+    );
     assert_eq!(h.fd.requests().len(), 6);
     for path in ["/classify", "/route", "/api/v1/draft", "/analyze"] {
         assert_eq!(h.simpli.count(path), 1, "{path}");
@@ -93,10 +118,18 @@ async fn duplicate_delivery_in_series_posts_one_note() {
 async fn five_concurrent_deliveries_across_containers_post_one_note() {
     let h = harness().await;
     let apps: Vec<Arc<shared::App>> = (0..5).map(|_| h.container(MAPS)).collect();
-    let answers = futures::future::join_all(apps.iter().map(|app| invoke(app, &TicketCreated, event("ticket-created.json")))).await;
+    let answers = futures::future::join_all(
+        apps.iter()
+            .map(|app| invoke(app, &TicketCreated, event("ticket-created.json"))),
+    )
+    .await;
     let processed = answers.iter().filter(|(_, b)| b["status"] == "processed").count();
     assert_eq!(processed, 1, "{answers:?}");
-    assert!(answers.iter().all(|(s, b)| *s == 200 && ["processed", "in_progress", "duplicate"].contains(&b["status"].as_str().unwrap_or(""))), "{answers:?}");
+    assert!(
+        answers.iter().all(|(s, b)| *s == 200
+            && ["processed", "in_progress", "duplicate"].contains(&b["status"].as_str().unwrap_or(""))),
+        "{answers:?}"
+    );
     assert_eq!(h.fd.notes(101).len(), 1);
     assert_eq!(h.fd.applied_puts(101), 1);
 }
@@ -113,15 +146,26 @@ async fn rest_v1_event_with_base64_body_and_string_id_is_processed() {
 #[tokio::test]
 async fn script_in_description_and_in_draft_is_escaped() {
     let h = harness().await;
-    h.simpli.set_response("/api/v1/draft", json!({"draft_id": "d_x", "draft": "Hi <script>alert('x')</script> & \"bye\"\nLine two", "confidence": 0.5}));
+    h.simpli.set_response(
+        "/api/v1/draft",
+        json!({"draft_id": "d_x", "draft": "Hi <script>alert('x')</script> & \"bye\"\nLine two", "confidence": 0.5}),
+    );
     invoke(&h.app, &TicketCreated, event("ticket-created.rest-v1.json")).await;
     let notes = note_bodies(&h, 102);
     assert_eq!(notes.len(), 1);
     let note = &notes[0];
     assert!(!note.contains("<script>"), "{note}");
-    assert!(note.contains("Hi &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;bye&quot;<br>Line two"), "{note}");
+    assert!(
+        note.contains("Hi &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;bye&quot;<br>Line two"),
+        "{note}"
+    );
     // the description's markup reached Reply as plain text, never as HTML
-    let draft = h.simpli.requests().into_iter().find(|r| r.path == "/api/v1/draft").unwrap();
+    let draft = h
+        .simpli
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/api/v1/draft")
+        .unwrap();
     let sent = draft.body["conversation"][0]["content"].as_str().unwrap().to_string();
     assert!(sent.contains("<script>alert(1)</script>"), "{sent}");
     assert!(!sent.contains("&lt;"), "{sent}");
@@ -145,14 +189,30 @@ async fn simpli_outage_answers_503_releases_the_claim_and_redelivery_finishes_wi
     let (status, body) = invoke(&h.app, &TicketCreated, event("ticket-created.json")).await;
     assert_eq!(status, 503, "{body}");
     let record = h.store.get("ticket-created#101").await.unwrap().unwrap();
-    assert_eq!((record.status.as_str(), record.lease_until_ms), (IN_PROGRESS, 0), "released, not deleted");
-    assert!(record.steps.contains("note"), "the draft note was independent of Sentiment: {:?}", record.steps);
-    assert_eq!(h.fd.applied_puts(101), 0, "the ticket PUT waits for the escalation verdict");
+    assert_eq!(
+        (record.status.as_str(), record.lease_until_ms),
+        (IN_PROGRESS, 0),
+        "released, not deleted"
+    );
+    assert!(
+        record.steps.contains("note"),
+        "the draft note was independent of Sentiment: {:?}",
+        record.steps
+    );
+    assert_eq!(
+        h.fd.applied_puts(101),
+        0,
+        "the ticket PUT waits for the escalation verdict"
+    );
 
     let (status, body) = invoke(&h.app, &TicketCreated, event("ticket-created.json")).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("processed")), "{body}");
     assert_eq!(h.fd.notes(101).len(), 1);
-    assert_eq!(h.simpli.count("/api/v1/draft"), 1, "a done step is not asked of the model again");
+    assert_eq!(
+        h.simpli.count("/api/v1/draft"),
+        1,
+        "a done step is not asked of the model again"
+    );
     assert_eq!(h.fd.applied_puts(101), 1);
     assert_eq!(h.store.get("ticket-created#101").await.unwrap().unwrap().attempt, 2);
 }
@@ -160,22 +220,38 @@ async fn simpli_outage_answers_503_releases_the_claim_and_redelivery_finishes_wi
 #[tokio::test]
 async fn low_confidence_changes_no_routing_but_flags_review() {
     let h = harness().await;
-    h.simpli.set_response("/classify", json!({"category": "billing", "urgency": "critical", "sentiment": "negative", "confidence": 0.3}));
+    h.simpli.set_response(
+        "/classify",
+        json!({"category": "billing", "urgency": "critical", "sentiment": "negative", "confidence": 0.3}),
+    );
     invoke(&h.app, &TicketCreated, event("ticket-created.json")).await;
     let t = h.fd.ticket(101).unwrap();
-    assert_eq!((t["priority"].clone(), t["type"].clone(), t["group_id"].clone()), (json!(1), json!(null), json!(null)), "seeded values stay: {t}");
+    assert_eq!(
+        (t["priority"].clone(), t["type"].clone(), t["group_id"].clone()),
+        (json!(1), json!(null), json!(null)),
+        "seeded values stay: {t}"
+    );
     let tags = tags(&t);
     assert!(tags.contains(&"ai-needs-review".to_string()), "{tags:?}");
     assert_eq!(t["custom_fields"]["cf_ai_category"], "billing");
-    assert_eq!(t["custom_fields"]["cf_ai_urgency"], "urgent", "critical maps to the choice the dropdown offers");
+    assert_eq!(
+        t["custom_fields"]["cf_ai_urgency"], "urgent",
+        "critical maps to the choice the dropdown offers"
+    );
     assert_eq!(t["custom_fields"]["cf_ai_confidence2931"], "0.30");
 }
 
 #[tokio::test]
 async fn confident_critical_ticket_gets_priority_4_and_escalation_tag() {
     let h = harness().await;
-    h.simpli.set_response("/classify", json!({"category": "billing", "urgency": "urgent", "confidence": 0.95}));
-    h.simpli.set_response("/analyze", json!({"score": -0.8, "label": "negative", "escalation_risk": 0.9, "triggers": ["refund"]}));
+    h.simpli.set_response(
+        "/classify",
+        json!({"category": "billing", "urgency": "urgent", "confidence": 0.95}),
+    );
+    h.simpli.set_response(
+        "/analyze",
+        json!({"score": -0.8, "label": "negative", "escalation_risk": 0.9, "triggers": ["refund"]}),
+    );
     invoke(&h.app, &TicketCreated, event("ticket-created.json")).await;
     let t = h.fd.ticket(101).unwrap();
     assert_eq!(t["priority"], 4);
@@ -185,11 +261,21 @@ async fn confident_critical_ticket_gets_priority_4_and_escalation_tag() {
 
 #[tokio::test]
 async fn type_outside_the_accounts_types_is_left_out_and_the_put_succeeds() {
-    let h = Harness::with(FreshdeskSim::seeded_demo(e2e::API_KEY), SimpliSim::new(), Store::Memory, &[]).await;
+    let h = Harness::with(
+        FreshdeskSim::seeded_demo(e2e::API_KEY),
+        SimpliSim::new(),
+        Store::Memory,
+        &[],
+    )
+    .await;
     // no TYPE_MAP: billing → "Billing", which the account does not have
     let (_, body) = invoke(&h.app, &TicketCreated, event("ticket-created.json")).await;
     assert_eq!(body["status"], "processed", "{body}");
-    let put = h.fd.requests().into_iter().find(|r| r.method == "PUT" && r.path == "/api/v2/tickets/101").unwrap();
+    let put =
+        h.fd.requests()
+            .into_iter()
+            .find(|r| r.method == "PUT" && r.path == "/api/v2/tickets/101")
+            .unwrap();
     assert!(put.body.unwrap().get("type").is_none());
     assert_eq!(h.fd.ticket(101).unwrap()["type"], json!(null), "unchanged");
 }
@@ -197,7 +283,12 @@ async fn type_outside_the_accounts_types_is_left_out_and_the_put_succeeds() {
 #[tokio::test]
 async fn missing_ticket_is_skipped_without_claim_or_write() {
     let h = harness().await;
-    let (status, body) = invoke(&h.app, &TicketCreated, with_body(event("ticket-created.json"), r#"{"ticket_id": 999}"#)).await;
+    let (status, body) = invoke(
+        &h.app,
+        &TicketCreated,
+        with_body(event("ticket-created.json"), r#"{"ticket_id": 999}"#),
+    )
+    .await;
     assert_eq!((status, body["status"].as_str()), (200, Some("skipped")), "{body}");
     assert!(h.fd.requests().iter().all(|r| r.method == "GET"));
     assert_eq!(h.simpli.requests().len(), 0);
@@ -211,11 +302,18 @@ async fn freshdesk_400_fails_the_job_for_good_but_keeps_independent_writes() {
     h.fd.inject(Fault::status("PUT", "/tickets/101", 400).with_body(body));
     let (status, answer) = invoke(&h.app, &TicketCreated, event("ticket-created.json")).await;
     assert_eq!((status, answer["status"].as_str()), (200, Some("failed")), "{answer}");
-    assert!(answer["error"].as_str().unwrap().contains("group_id invalid_value"), "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("group_id invalid_value"),
+        "{answer}"
+    );
     assert_eq!(h.fd.notes(101).len(), 1, "the note does not depend on the PUT");
     assert!(h.fd.contact(5001).unwrap()["custom_fields"]["sentiment_score"].is_number());
     let record = h.store.get("ticket-created#101").await.unwrap().unwrap();
     assert_eq!(record.status, FAILED);
     assert!(record.error.unwrap().contains("group_id"));
-    assert_eq!(h.fd.count("PUT", "/api/v2/tickets/101"), 1, "a 400 is never retried blindly");
+    assert_eq!(
+        h.fd.count("PUT", "/api/v2/tickets/101"),
+        1,
+        "a 400 is never retried blindly"
+    );
 }

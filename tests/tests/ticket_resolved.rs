@@ -11,13 +11,26 @@ async fn resolved_ticket_is_scored_from_public_messages_and_gets_one_qa_note() {
     let (status, body) = invoke(&h.app, &TicketResolved, event("ticket-resolved.json")).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("processed")), "{body}");
 
-    let qa = h.simpli.requests().into_iter().find(|r| r.path == "/evaluate").expect("evaluate");
+    let qa = h
+        .simpli
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/evaluate")
+        .expect("evaluate");
     assert_eq!(qa.body["agent_id"], "9102", "the responder");
     assert_eq!(qa.body["conversation_id"], "104");
     let messages = qa.body["messages"].as_array().unwrap();
-    assert_eq!(messages.len(), 5, "description + 4 public conversations, the private note left out");
+    assert_eq!(
+        messages.len(),
+        5,
+        "description + 4 public conversations, the private note left out"
+    );
     assert_eq!(messages[0]["role"], "customer");
-    let private = h.fd.conversations(104).into_iter().find(|c| c["private"] == true).unwrap();
+    let private =
+        h.fd.conversations(104)
+            .into_iter()
+            .find(|c| c["private"] == true)
+            .unwrap();
     let private_text = private["body_text"].as_str().unwrap();
     assert!(messages.iter().all(|m| m["content"].as_str() != Some(private_text)));
 
@@ -52,15 +65,28 @@ async fn every_page_of_conversations_is_read_and_agent_falls_back_to_last_public
     }
     fd.add_conversation(id, json!({"body": "<p>internal</p>", "body_text": "internal", "incoming": false, "private": true, "source": 2, "user_id": 9102}));
     let h = e2e::Harness::with(fd, sim::SimpliSim::new(), Store::Memory, &[]).await;
-    let (_, body) = invoke(&h.app, &TicketResolved, with_body(event("ticket-resolved.json"), &format!(r#"{{"ticket_id": {id}}}"#))).await;
+    let (_, body) = invoke(
+        &h.app,
+        &TicketResolved,
+        with_body(event("ticket-resolved.json"), &format!(r#"{{"ticket_id": {id}}}"#)),
+    )
+    .await;
     assert_eq!(body["status"], "processed", "{body}");
     let qa = h.simpli.requests().into_iter().find(|r| r.path == "/evaluate").unwrap();
     let messages = qa.body["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 131);
     assert_eq!(messages[130]["content"], "message 129");
     assert_eq!(qa.body["agent_id"], "9101");
-    assert_eq!(h.fd.count("GET", &format!("/api/v2/tickets/{id}/conversations")), 2, "per_page=100 → two pages");
-    assert_eq!(h.fd.requests().len(), 2 + 2, "ticket + note + two conversation pages (no discovery needed)");
+    assert_eq!(
+        h.fd.count("GET", &format!("/api/v2/tickets/{id}/conversations")),
+        2,
+        "per_page=100 → two pages"
+    );
+    assert_eq!(
+        h.fd.requests().len(),
+        2 + 2,
+        "ticket + note + two conversation pages (no discovery needed)"
+    );
 }
 
 #[tokio::test]
@@ -68,7 +94,12 @@ async fn unassigned_when_no_responder_and_no_public_agent_reply() {
     let fd = FreshdeskSim::seeded_demo(e2e::API_KEY);
     let id = fd.add_ticket(json!({"subject": "Quiet", "description_text": "Just closing", "status": 4, "source": 1, "requester_id": 5001, "stats": {"resolved_at": "2030-01-01T00:00:00Z"}}));
     let h = e2e::Harness::with(fd, sim::SimpliSim::new(), Store::Memory, &[]).await;
-    invoke(&h.app, &TicketResolved, with_body(event("ticket-resolved.json"), &format!(r#"{{"ticket_id": {id}}}"#))).await;
+    invoke(
+        &h.app,
+        &TicketResolved,
+        with_body(event("ticket-resolved.json"), &format!(r#"{{"ticket_id": {id}}}"#)),
+    )
+    .await;
     let qa = h.simpli.requests().into_iter().find(|r| r.path == "/evaluate").unwrap();
     assert_eq!(qa.body["agent_id"], "unassigned");
 }

@@ -1,0 +1,153 @@
+//! Ack latency of the webhook's HTTP entry in queue mode: auth + parse + `SendMessage` (moto on
+//! loopback), through the real Lambda handler (`shared::lambda::handle`) of ticket-created
+//! with an `App` built with a `JobQueue`. DESIGN budget: ≤ 5 ms median on loopback.
+//!
+//! `cargo bench -p e2e --bench ack_latency` (moto must be up: `AWS_ENDPOINT_URL`, as
+//! `scripts/test.sh` sets it). `ACK_BENCH_N` overrides the 500 requests. Under `cargo test
+//! --benches` it makes a short smoke pass (and skips without an endpoint).
+//!
+//! It also times a bare `SendMessage` with the same SDK client settings, so the bridge's own
+//! share (auth, parse, serialisation, logging) can be told apart from the emulator's latency.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use e2e::runtime_api::{aws_config, create_queue_pair, queue_total, sqs_client};
+use shared::dedup::MemoryDedupStore;
+use shared::queue::JobQueue;
+use shared::{App, Secrets};
+use sim::{FreshdeskSim, SimpliSim};
+
+const WARM_UP: usize = 20;
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let n = std::env::var("ACK_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if full { 500 } else { 20 });
+    let has_endpoint =
+        std::env::var_os("AWS_ENDPOINT_URL_SQS").is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
+    if !has_endpoint {
+        if full {
+            eprintln!("ack_latency: no SQS endpoint; start moto and set AWS_ENDPOINT_URL (scripts/test.sh does)");
+            std::process::exit(1);
+        }
+        println!("ack_latency: skipped (no AWS_ENDPOINT_URL)");
+        return;
+    }
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ack_latency: tokio runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    rt.block_on(run(n));
+}
+
+struct Summary {
+    median: Duration,
+    p90: Duration,
+    p99: Duration,
+    mean: Duration,
+    max: Duration,
+}
+
+fn summarize(mut samples: Vec<Duration>) -> Summary {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1];
+    let total: Duration = samples.iter().sum();
+    Summary {
+        median: at(0.5),
+        p90: at(0.9),
+        p99: at(0.99),
+        mean: total / samples.len() as u32,
+        max: samples[samples.len() - 1],
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn print(label: &str, n: usize, s: &Summary) {
+    println!(
+        "{label:<44} n={n:<4} median {}  p90 {}  p99 {}  mean {}  max {}",
+        ms(s.median),
+        ms(s.p90),
+        ms(s.p99),
+        ms(s.mean),
+        ms(s.max)
+    );
+}
+
+async fn run(n: usize) {
+    let fd = FreshdeskSim::seeded_demo(e2e::API_KEY);
+    let simpli = SimpliSim::new();
+    let fd_addr = fd.start(0).await.expect("freshdesk sim");
+    let simpli_addr = simpli.start(0).await.expect("simpli sim");
+    let sqs = sqs_client().await;
+    let queues = create_queue_pair(&sqs, "ack-bench", Duration::from_secs(30), 10).await;
+    let aws = aws_config().await;
+    let queue = JobQueue::new(&aws, queues.url.clone(), Some(queues.dlq_url.clone()));
+    let config = e2e::config_for(fd_addr, simpli_addr, &[("JOB_QUEUE_URL", &queues.url)]);
+    let secrets = Secrets {
+        freshdesk_api_key: e2e::API_KEY.to_string().into(),
+        webhook_secret: e2e::SECRET.to_string().into(),
+    };
+    let app = App::with_parts(config, secrets, Arc::new(MemoryDedupStore::new()), Some(queue)).expect("app");
+    let job = ticket_created::TicketCreated;
+    let event = e2e::event("ticket-created.json");
+
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..WARM_UP + n {
+        let (payload, ctx) = (event.clone(), e2e::context(30));
+        let started = Instant::now();
+        let out = shared::lambda::handle(&app, &job, payload, ctx).await.expect("handler");
+        let took = started.elapsed();
+        assert_eq!(out["statusCode"], 202, "{out}");
+        if i >= WARM_UP {
+            samples.push(took);
+        }
+    }
+    let entry = summarize(samples);
+
+    let client = sqs_client().await;
+    let body = r#"{"event":"ticket-created","ticket_id":101,"received_at":1,"request_id":"bench"}"#;
+    let mut raw = Vec::with_capacity(n);
+    for i in 0..WARM_UP + n {
+        let started = Instant::now();
+        client
+            .send_message()
+            .queue_url(&queues.url)
+            .message_body(body)
+            .send()
+            .await
+            .expect("SendMessage");
+        if i >= WARM_UP {
+            raw.push(started.elapsed());
+        }
+    }
+    let raw = summarize(raw);
+
+    let outbound = fd.requests().len() + simpli.requests().len();
+    let queued = queue_total(&sqs, &queues.url).await;
+    println!(
+        "ack latency, queue mode, SQS = moto at {}",
+        e2e::runtime_api::sqs_endpoint()
+    );
+    print("HTTP entry (auth + parse + SendMessage)", n, &entry);
+    print("bare SendMessage (same SDK, same queue)", n, &raw);
+    println!(
+        "bridge share of the median: {}; Freshdesk/Simpli calls: {outbound}; messages queued: {queued}",
+        ms(entry.median.saturating_sub(raw.median))
+    );
+    assert_eq!(
+        outbound, 0,
+        "the queue-mode HTTP entry must not call Freshdesk or Simpli"
+    );
+    for url in [&queues.url, &queues.dlq_url] {
+        let _ = sqs.delete_queue().queue_url(url).send().await;
+    }
+}
