@@ -40,6 +40,8 @@ pub enum StartupError {
 pub struct Secrets {
     pub freshdesk_api_key: SecretString,
     pub webhook_secret: SecretString,
+    /// Simpli's `X-API-Key`, when the services require one.
+    pub simpli_api_key: Option<SecretString>,
 }
 
 impl App {
@@ -49,7 +51,8 @@ impl App {
         let needs_aws = config.idempotency_table.is_some()
             || config.job_queue_url.is_some()
             || matches!(config.freshdesk_api_key, SecretSource::SecretsManager(_))
-            || matches!(config.webhook_secret, SecretSource::SecretsManager(_));
+            || matches!(config.webhook_secret, SecretSource::SecretsManager(_))
+            || matches!(config.simpli_api_key, Some(SecretSource::SecretsManager(_)));
         let aws = if needs_aws {
             Some(aws_config::load_from_env().await)
         } else {
@@ -95,7 +98,7 @@ impl App {
             &secrets.freshdesk_api_key,
             config.rate_limit_reserve,
         );
-        let simpli = SimpliClients::new(http, config.simpli.clone(), config.simpli_api_key.as_ref());
+        let simpli = SimpliClients::new(http, config.simpli.clone(), secrets.simpli_api_key.as_ref());
         Ok(Self {
             config: Arc::new(config),
             freshdesk,

@@ -44,7 +44,8 @@ pub struct Config {
     pub freshdesk_api_key: SecretSource,
     pub webhook_secret: SecretSource,
     pub simpli: SimpliUrls,
-    pub simpli_api_key: Option<SecretString>,
+    /// Sent as `X-API-Key` when set.
+    pub simpli_api_key: Option<SecretSource>,
     pub idempotency_table: Option<String>,
     pub job_queue_url: Option<String>,
     pub job_dlq_url: Option<String>,
@@ -164,7 +165,11 @@ impl Config {
                 qa: url("QA_URL", defaults::QA_URL)?,
                 kb: url("KB_URL", defaults::KB_URL)?,
             },
-            simpli_api_key: get("SIMPLI_API_KEY").map(SecretString::from),
+            simpli_api_key: match (get("SIMPLI_API_KEY"), get("SIMPLI_API_KEY_SECRET_ID")) {
+                (Some(v), _) => Some(SecretSource::Value(SecretString::from(v))),
+                (None, Some(id)) => Some(SecretSource::SecretsManager(id)),
+                (None, None) => None,
+            },
             idempotency_table: get("IDEMPOTENCY_TABLE"),
             job_queue_url: get("JOB_QUEUE_URL"),
             job_dlq_url: get("JOB_DLQ_URL"),
@@ -328,6 +333,16 @@ mod tests {
         assert_eq!(c.group_map.get("tech"), Some(&43));
         assert_eq!(c.ticket_type_for("billing").as_deref(), Some("Refund"));
         assert_eq!(c.ticket_type_for("other"), None);
+    }
+
+    #[test]
+    fn simpli_key_by_value_or_secret_id() {
+        let c = Config::from_lookup(lookup(MINIMAL)).unwrap();
+        assert!(c.simpli_api_key.is_none());
+        let mut pairs = MINIMAL.to_vec();
+        pairs.push(("SIMPLI_API_KEY_SECRET_ID", "arn:simpli"));
+        let c = Config::from_lookup(lookup(&pairs)).unwrap();
+        assert!(matches!(c.simpli_api_key, Some(SecretSource::SecretsManager(ref id)) if id == "arn:simpli"));
     }
 
     #[test]

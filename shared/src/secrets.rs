@@ -15,9 +15,14 @@ pub async fn resolve(config: &Config, aws: Option<&aws_config::SdkConfig>) -> Re
     )
     .await?;
     let webhook_secret = fetch("WEBHOOK_SECRET_SECRET_ID", &config.webhook_secret, client.as_ref()).await?;
+    let simpli_api_key = match &config.simpli_api_key {
+        Some(source) => Some(fetch("SIMPLI_API_KEY_SECRET_ID", source, client.as_ref()).await?),
+        None => None,
+    };
     Ok(Secrets {
         freshdesk_api_key,
         webhook_secret,
+        simpli_api_key,
     })
 }
 

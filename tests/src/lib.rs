@@ -96,6 +96,7 @@ pub fn build_app(
     let secrets = Secrets {
         freshdesk_api_key: API_KEY.to_string().into(),
         webhook_secret: SECRET.to_string().into(),
+        simpli_api_key: None,
     };
     App::with_parts(config, secrets, store, None).expect("app")
 }

@@ -317,3 +317,19 @@ async fn freshdesk_400_fails_the_job_for_good_but_keeps_independent_writes() {
         "a 400 is never retried blindly"
     );
 }
+
+#[tokio::test]
+async fn rate_limit_longer_than_the_deadline_answers_503_and_releases_the_claim() {
+    let h = harness().await;
+    h.fd.inject(Fault::rate_limited("PUT", "/tickets/101", 120));
+    let (status, body) = invoke(&h.app, &TicketCreated, event("ticket-created.json")).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["retry_after_seconds"], 120, "{body}");
+    let record = h.store.get("ticket-created#101").await.unwrap().unwrap();
+    assert_eq!((record.status.as_str(), record.lease_until_ms), (IN_PROGRESS, 0));
+    assert_eq!(
+        h.fd.count("PUT", "/api/v2/tickets/101"),
+        1,
+        "no hammering while rate limited"
+    );
+}
