@@ -4,7 +4,7 @@
 //!   long-poll, `POST .../invocation/{id}/response`, `.../{id}/error`, `/runtime/init/error`)
 //!   on 127.0.0.1. [`RuntimeApi::invoke`] queues an event and awaits the function's answer, its
 //!   error, or its deadline (a crashed or hung function ends as [`InvokeError::TimedOut`]).
-//! * [`FunctionProcess`] — a function binary (`cargo build -p <name>` on first use, in the
+//! * [`FunctionProcess`] — a function binary (`cargo build --workspace --bin <name>` on first use, in the
 //!   target directory the tests were built in) running as a child process with
 //!   `AWS_LAMBDA_RUNTIME_API` pointing at the stand-in, so a crash is a real `kill -9`.
 //! * [`EventSourceMapping`] — what Lambda's SQS poller does: receive a batch (with
@@ -262,8 +262,13 @@ pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The binary of a function package, built with `cargo build -p <package>` in the target
-/// directory and profile this test executable was built in (once per test process).
+/// The binary of a workspace package (a function, `ops`), built in the target directory and
+/// profile this test executable was built in, once per test process.
+///
+/// `cargo build --workspace --bin <name>`: features unified over the whole workspace, as
+/// `cargo test --workspace` (scripts/test.sh) and `cargo lambda build` in the workspace root
+/// resolve them, so after the test build this only compiles and links the binary itself
+/// (`-p <name>` alone would resolve fewer features and rebuild most of the dependency tree).
 pub fn function_binary(package: &str) -> io::Result<PathBuf> {
     static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
     let mut built = lock(BUILT.get_or_init(|| Mutex::new(HashMap::new())));
@@ -289,7 +294,7 @@ pub fn function_binary(package: &str) -> io::Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(workspace_root())
-        .args(["build", "--quiet", "-p", package, "--bin", package])
+        .args(["build", "--quiet", "--workspace", "--bin", package])
         .env("CARGO_TARGET_DIR", &target_dir);
     match profile.as_str() {
         "debug" => {}
