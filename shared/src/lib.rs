@@ -3,6 +3,7 @@
 //! pipeline. Each function binary supplies only its event's logic (a [`pipeline::Job`]).
 
 pub mod app;
+pub mod aws;
 pub mod config;
 pub mod dedup;
 pub mod entry;

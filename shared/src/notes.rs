@@ -3,7 +3,30 @@
 
 use std::fmt::Write;
 
+use crate::freshdesk::Conversation;
 use crate::simpli::models::{DraftResponse, EvaluateResponse};
+
+/// The bold title of the draft note (also how a retry recognises a note it already posted).
+pub const DRAFT_TITLE: &str = "AI Draft Response";
+/// The start of the QA note's title.
+pub const QA_TITLE: &str = "QA Score:";
+
+/// A private note by the bridge whose title is `title`, created at or after `since` (ISO-8601
+/// UTC strings compare in time order). Used to adopt a note posted by an attempt that crashed
+/// before it could record the step.
+pub fn find_bridge_note<'a>(
+    conversations: &'a [Conversation],
+    title: &str,
+    since: Option<&str>,
+) -> Option<&'a Conversation> {
+    let opening = format!("<strong>{title}");
+    conversations.iter().find(|c| {
+        c.private
+            && !c.incoming
+            && c.body.contains(&opening)
+            && since.is_none_or(|s| c.created_at.as_deref().is_some_and(|at| at >= s))
+    })
+}
 
 /// Escapes `& < > " '` and turns newlines into `<br>`.
 pub fn escape_text(text: &str) -> String {
@@ -32,7 +55,7 @@ fn percent(score: f64) -> i64 {
 
 /// The "AI Draft Response" note.
 pub fn draft_note(draft: &DraftResponse) -> String {
-    let mut html = String::from("<p><strong>AI Draft Response</strong>");
+    let mut html = format!("<p><strong>{DRAFT_TITLE}</strong>");
     if let Some(c) = draft.confidence {
         let _ = write!(html, " <em>(confidence {}%)</em>", percent(c));
     }
@@ -46,7 +69,7 @@ pub fn draft_note(draft: &DraftResponse) -> String {
 
 /// The "QA Score" note.
 pub fn qa_note(qa: &EvaluateResponse) -> String {
-    let mut html = format!("<p><strong>QA Score: {}%</strong></p>", percent(qa.overall_score));
+    let mut html = format!("<p><strong>{QA_TITLE} {}%</strong></p>", percent(qa.overall_score));
     if !qa.dimensions.is_empty() {
         html.push_str("<ul>");
         for (name, score) in &qa.dimensions {

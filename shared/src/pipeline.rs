@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::dedup::{now_ms, Claim, ClaimOutcome, DedupError};
-use crate::freshdesk::{FreshdeskError, Ticket};
+use crate::freshdesk::{Conversation, FreshdeskError, Ticket};
 use crate::simpli::SimpliError;
 
 /// Extra lease beyond the invocation's deadline, so a crashed attempt is claimable soon after.
@@ -182,6 +182,32 @@ impl<'a> JobCtx<'a> {
     /// Whether an earlier attempt already made this side effect.
     pub fn step_done(&self, step: &str) -> bool {
         self.held().is_some_and(|c| c.steps.contains(step))
+    }
+
+    /// On a retry, a note that an earlier attempt posted but died before recording is adopted:
+    /// its step is recorded instead of posting the note again. Returns whether the note is done.
+    pub async fn adopt_note(
+        &self,
+        step: &str,
+        conversations: &[Conversation],
+        title: &str,
+        since: Option<&str>,
+    ) -> Result<bool, JobError> {
+        if self.step_done(step) {
+            return Ok(true);
+        }
+        match crate::notes::find_bridge_note(conversations, title, since) {
+            Some(note) if self.attempt() > 1 => {
+                tracing::warn!(
+                    step,
+                    conversation_id = note.id,
+                    "note posted by a crashed attempt adopted, not posted again"
+                );
+                self.step(step).await?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     /// Records a side effect as done (under the lease).

@@ -131,6 +131,6 @@ impl JobQueue {
     }
 }
 
-fn err<E: std::error::Error + 'static>(e: E) -> QueueError {
-    QueueError(aws_sdk_sqs::error::DisplayErrorContext(&e).to_string())
+fn err<E: aws_sdk_sqs::error::ProvideErrorMetadata + std::error::Error + 'static>(e: E) -> QueueError {
+    QueueError(crate::aws::describe(&e))
 }

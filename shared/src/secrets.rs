@@ -46,7 +46,7 @@ async fn fetch(
         .await
         .map_err(|e| StartupError::Secret {
             var,
-            problem: aws_sdk_secretsmanager::error::DisplayErrorContext(&e).to_string(),
+            problem: crate::aws::describe(&e),
         })?;
     let raw = out.secret_string().ok_or(StartupError::Secret {
         var,

@@ -333,3 +333,43 @@ async fn rate_limit_longer_than_the_deadline_answers_503_and_releases_the_claim(
         "no hammering while rate limited"
     );
 }
+
+#[tokio::test]
+async fn a_note_posted_by_an_attempt_that_died_before_recording_it_is_adopted_not_posted_again() {
+    use shared::dedup::{now_ms, ClaimOutcome};
+    let h = harness().await;
+    // attempt 1 claimed, posted its draft note, and died before recording the step
+    let ClaimOutcome::Claimed(first) = h
+        .store
+        .claim(
+            "ticket-created#101",
+            now_ms(),
+            std::time::Duration::from_secs(30),
+            std::time::Duration::from_secs(3600),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("claim")
+    };
+    h.fd.add_conversation(101, json!({"body": "<p><strong>AI Draft Response</strong></p><p>Hi Dana</p>", "body_text": "AI Draft Response\nHi Dana", "private": true, "incoming": false, "source": 2, "user_id": sim::BOT_AGENT_ID}));
+    h.store.release(&first).await.unwrap(); // its lease is over
+
+    let (status, body) = invoke(&h.app, &TicketCreated, event("ticket-created.json")).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("processed")), "{body}");
+    assert_eq!(h.fd.notes(101).len(), 0, "no second note");
+    assert_eq!(
+        h.simpli.count("/api/v1/draft"),
+        0,
+        "the model is not asked again either"
+    );
+    assert_eq!(h.fd.applied_puts(101), 1);
+    assert!(h
+        .store
+        .get("ticket-created#101")
+        .await
+        .unwrap()
+        .unwrap()
+        .steps
+        .contains("note"));
+}

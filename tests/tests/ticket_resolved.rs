@@ -103,3 +103,41 @@ async fn unassigned_when_no_responder_and_no_public_agent_reply() {
     let qa = h.simpli.requests().into_iter().find(|r| r.path == "/evaluate").unwrap();
     assert_eq!(qa.body["agent_id"], "unassigned");
 }
+
+async fn crashed_first_attempt(h: &Harness, key: &str) {
+    use shared::dedup::{now_ms, ClaimOutcome};
+    let lease = std::time::Duration::from_secs(30);
+    let ClaimOutcome::Claimed(first) = h.store.claim(key, now_ms(), lease, lease * 100).await.unwrap() else {
+        panic!("claim {key}")
+    };
+    h.store.release(&first).await.unwrap(); // its lease is over
+}
+
+fn bridge_qa_note(created_at: &str) -> serde_json::Value {
+    json!({"body": "<p><strong>QA Score: 40%</strong></p>", "body_text": "QA Score: 40%", "private": true, "incoming": false,
+           "source": 2, "user_id": sim::BOT_AGENT_ID, "created_at": created_at})
+}
+
+const KEY_104: &str = "ticket-resolved#104#2024-05-07T09:30:00Z";
+
+#[tokio::test]
+async fn a_qa_note_posted_by_an_attempt_that_died_before_recording_it_is_adopted() {
+    let h = Harness::start(Store::Dynamo).await;
+    crashed_first_attempt(&h, KEY_104).await;
+    h.fd.add_conversation(104, bridge_qa_note("2024-05-07T09:31:00Z"));
+    let (_, body) = invoke(&h.app, &TicketResolved, event("ticket-resolved.json")).await;
+    assert_eq!(body["status"], "processed", "{body}");
+    assert_eq!(h.fd.notes(104).len(), 0, "no second QA note");
+    assert_eq!(h.simpli.count("/evaluate"), 0);
+    assert!(h.store.get(KEY_104).await.unwrap().unwrap().steps.contains("note"));
+}
+
+#[tokio::test]
+async fn a_qa_note_of_an_earlier_resolution_is_not_taken_for_this_ones() {
+    let h = Harness::start(Store::Dynamo).await;
+    crashed_first_attempt(&h, KEY_104).await;
+    h.fd.add_conversation(104, bridge_qa_note("2024-05-01T00:00:00Z"));
+    invoke(&h.app, &TicketResolved, event("ticket-resolved.json")).await;
+    assert_eq!(h.fd.notes(104).len(), 1);
+    assert_eq!(h.simpli.count("/evaluate"), 1);
+}

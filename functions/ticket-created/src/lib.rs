@@ -36,7 +36,14 @@ impl Job for TicketCreated {
         let has_contact_fields = account.sentiment_score.is_some() || account.escalation_risk.is_some();
 
         let need_ticket = !ctx.step_done(STEP_TICKET);
-        let need_note = !ctx.step_done(STEP_NOTE) && !text.is_empty();
+        // A retry first looks for a draft note that a crashed attempt posted but did not record.
+        let note_done = ctx.step_done(STEP_NOTE)
+            || (ctx.attempt() > 1 && !text.is_empty() && {
+                let conversations = app.freshdesk.conversations(ticket.id, ctx.deadline).await?;
+                ctx.adopt_note(STEP_NOTE, &conversations, notes::DRAFT_TITLE, None)
+                    .await?
+            });
+        let need_note = !note_done && !text.is_empty();
         let need_contact = !ctx.step_done(STEP_CONTACT) && customer_id.is_some() && has_contact_fields;
         let need_sentiment = (need_ticket || need_contact) && !text.is_empty() && customer_id.is_some();
 

@@ -69,7 +69,10 @@ impl Job for TicketResolved {
         {
             return Ok(early);
         }
-        if ctx.step_done(STEP_NOTE) {
+        if ctx
+            .adopt_note(STEP_NOTE, &conversations, shared::notes::QA_TITLE, Some(&resolved_at))
+            .await?
+        {
             return Ok(Outcome::Processed(json!({"note": "already posted"})));
         }
         let messages = messages(&ticket, &conversations);

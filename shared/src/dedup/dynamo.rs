@@ -218,7 +218,6 @@ fn record_from(item: &Item) -> DedupRecord {
     }
 }
 
-fn backend<E: std::error::Error + 'static>(e: E) -> DedupError {
-    // DisplayErrorContext prints the whole cause chain (the SDK's Display is terse).
-    DedupError::Backend(aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string())
+fn backend<E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static>(e: E) -> DedupError {
+    DedupError::Backend(crate::aws::describe(&e))
 }
