@@ -80,10 +80,31 @@ pub async fn run_scheduled<S: Scheduled>(task: S) -> Result<(), Error> {
 }
 
 async fn start() -> Result<App, Error> {
-    App::from_env().await.map_err(|e| {
-        tracing::error!("cold start failed: {e}");
-        Error::from(e.to_string())
-    })
+    match App::from_env().await {
+        Ok(app) => Ok(app),
+        Err(e) => {
+            tracing::error!("cold start failed: {e}");
+            report_init_error(&e.to_string()).await;
+            Err(Error::from(e.to_string()))
+        }
+    }
+}
+
+/// Tells the Lambda service why the cold start failed (`/runtime/init/error`), so the console
+/// shows the variable at fault instead of a bare `Runtime.ExitError`.
+async fn report_init_error(message: &str) {
+    let Ok(api) = std::env::var("AWS_LAMBDA_RUNTIME_API") else { return };
+    let body = json!({"errorMessage": message, "errorType": "Runtime.ConfigurationError"});
+    let sent = reqwest::Client::new()
+        .post(format!("http://{api}/2018-06-01/runtime/init/error"))
+        .header("Lambda-Runtime-Function-Error-Type", "Runtime.ConfigurationError")
+        .json(&body)
+        .timeout(Duration::from_secs(2))
+        .send()
+        .await;
+    if let Err(e) = sent {
+        tracing::warn!(error = %e, "could not report the init error to the runtime API");
+    }
 }
 
 /// One invocation of a webhook function.
