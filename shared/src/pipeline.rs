@@ -212,14 +212,16 @@ impl<'a> JobCtx<'a> {
 
     /// Records a side effect as done (under the lease).
     pub async fn step(&self, step: &str) -> Result<(), JobError> {
-        let Some(mut claim) = self.held() else {
+        let Some(claim) = self.held() else {
             return Err(JobError::Fatal {
                 cause: format!("step {step} recorded without a claim"),
             });
         };
         self.app.dedup.record_step(&claim, step).await?;
-        claim.steps.insert(step.to_string());
-        *self.claim.lock().unwrap_or_else(|e| e.into_inner()) = Some(claim);
+        // Steps may be recorded concurrently: add to the held claim, never overwrite it.
+        if let Some(held) = self.claim.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            held.steps.insert(step.to_string());
+        }
         tracing::info!(step, "step done");
         Ok(())
     }

@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 use shared::freshdesk::discovery::AccountInfo;
 use shared::freshdesk::{merge_tags, Ticket, TicketUpdate};
 use shared::simpli::models::{Classification, DraftRequest, Message, Role, Routing, SentimentResult};
+use futures::FutureExt;
 use shared::simpli::SimpliError;
 use shared::{notes, Config, Failures, Job, JobCtx, JobError, Outcome};
 
@@ -47,12 +48,8 @@ impl Job for TicketCreated {
         let need_contact = !ctx.step_done(STEP_CONTACT) && customer_id.is_some() && has_contact_fields;
         let need_sentiment = (need_ticket || need_contact) && !text.is_empty() && customer_id.is_some();
 
-        let triage = async {
-            if !need_ticket {
-                return None;
-            }
-            Some(triage(ctx, &ticket, &text).await)
-        };
+        // Three branches run concurrently, each write starting as soon as its inputs are ready:
+        // draft → note; sentiment → contact; (classify → route) + sentiment → ticket PUT.
         let sentiment = async {
             let id = customer_id.as_deref().filter(|_| need_sentiment)?;
             Some(
@@ -60,97 +57,80 @@ impl Job for TicketCreated {
                     .analyze(id, &text, ticket.source, &ctx.request_id_for("sentiment"), ctx.deadline)
                     .await,
             )
-        };
-        let draft = async {
+        }
+        .shared();
+        let note = async {
             if !need_note {
-                return None;
+                return Ok(None);
             }
             let req = DraftRequest {
                 ticket_id: ticket.id.to_string(),
-                conversation: vec![Message {
-                    role: Role::Customer,
-                    content: text.clone(),
-                }],
+                conversation: vec![Message { role: Role::Customer, content: text.clone() }],
                 style: &app.config.draft_style,
                 language: &app.config.draft_language,
             };
-            Some(app.simpli.draft(&req, &ctx.request_id_for("draft"), ctx.deadline).await)
+            let draft = app.simpli.draft(&req, &ctx.request_id_for("draft"), ctx.deadline).await?;
+            if draft.draft.trim().is_empty() {
+                tracing::warn!("Reply returned an empty draft; no note posted");
+                return Ok(None);
+            }
+            app.freshdesk.add_private_note(ticket.id, &notes::draft_note(&draft), ctx.deadline).await?;
+            ctx.step(STEP_NOTE).await?;
+            Ok::<_, JobError>(Some(json!(true)))
         };
-        let (triage, sentiment, draft) = tokio::join!(triage, sentiment, draft);
+        let contact = async {
+            let (Some(Some(Ok(s))), Some(contact)) = (need_contact.then_some(sentiment.clone().await), ticket.requester_id)
+            else {
+                return Ok(None);
+            };
+            app.freshdesk
+                .update_contact_fields(contact, account.sentiment_fields(s.score, s.escalation_risk), ctx.deadline)
+                .await?;
+            ctx.step(STEP_CONTACT).await?;
+            Ok::<_, JobError>(Some(json!(true)))
+        };
+        let ticket_put = async {
+            if !need_ticket {
+                return Ok(None);
+            }
+            let (triage, sentiment) = tokio::join!(triage(ctx, &ticket, &text), sentiment.clone());
+            let (class, routing) = triage?;
+            // The PUT needs the escalation verdict: a sentiment failure that a retry can fix
+            // postpones it; one that cannot (bad data) lets it go ahead without the tag.
+            let sentiment = match sentiment {
+                Some(Err(e)) if e.is_retryable() => return Ok(None),
+                Some(Ok(s)) => Some(s),
+                _ => None,
+            };
+            let update = ticket_update(&app.config, &account, &ticket, &class, &routing, sentiment.as_ref());
+            app.freshdesk.update_ticket(ticket.id, &update, ctx.deadline).await?;
+            ctx.step(STEP_TICKET).await?;
+            Ok::<_, JobError>(Some(json!({
+                "category": class.category,
+                "urgency": class.urgency,
+                "confidence": class.confidence,
+                "update": update,
+            })))
+        };
+        let (note, contact, ticket_put) = tokio::join!(note, contact, ticket_put);
 
         let mut failures = Failures::default();
         let mut summary = Map::new();
-
-        if let Some(draft) = draft {
-            match draft {
-                Ok(d) if !d.draft.trim().is_empty() => match app
-                    .freshdesk
-                    .add_private_note(ticket.id, &notes::draft_note(&d), ctx.deadline)
-                    .await
-                {
-                    Ok(_) => {
-                        ctx.step(STEP_NOTE).await?;
-                        summary.insert("note".into(), json!(true));
-                    }
-                    Err(e) => failures.push(e),
-                },
-                Ok(_) => tracing::warn!("Reply returned an empty draft; no note posted"),
+        for (name, result) in [("note", note), ("contact", contact), ("ticket", ticket_put)] {
+            match result {
+                Ok(Some(v)) => {
+                    summary.insert(name.into(), v);
+                }
+                Ok(None) => {}
                 Err(e) => failures.push(e),
             }
         }
-
-        // The ticket PUT needs the escalation verdict: a sentiment failure that a retry can
-        // fix postpones it; one that cannot (bad data) lets it go ahead without the tag.
-        let (sentiment, sentiment_postponed) = match sentiment {
-            Some(Ok(s)) => (Some(s), false),
-            Some(Err(e)) => {
-                let postponed = e.is_retryable();
-                failures.push(e);
-                (None, postponed)
+        match sentiment.await {
+            Some(Ok(s)) => {
+                summary.insert("sentiment".into(), json!({"score": s.score, "escalation_risk": s.escalation_risk}));
             }
-            None => (None, false),
-        };
-
-        if let Some(triage) = triage {
-            match triage {
-                Ok((class, routing)) if !sentiment_postponed => {
-                    let update = ticket_update(&app.config, &account, &ticket, &class, &routing, sentiment.as_ref());
-                    summary.insert("category".into(), json!(class.category));
-                    summary.insert("urgency".into(), json!(class.urgency));
-                    summary.insert("confidence".into(), json!(class.confidence));
-                    match app.freshdesk.update_ticket(ticket.id, &update, ctx.deadline).await {
-                        Ok(_) => {
-                            ctx.step(STEP_TICKET).await?;
-                            summary.insert(
-                                "ticket_update".into(),
-                                serde_json::to_value(&update).unwrap_or(Value::Null),
-                            );
-                        }
-                        Err(e) => failures.push(e),
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => failures.push(e),
-            }
-        }
-
-        if let (Some(s), true, Some(contact)) = (&sentiment, need_contact, ticket.requester_id) {
-            let fields = account.sentiment_fields(s.score, s.escalation_risk);
-            if !fields.is_empty() {
-                match app.freshdesk.update_contact_fields(contact, fields, ctx.deadline).await {
-                    Ok(_) => {
-                        ctx.step(STEP_CONTACT).await?;
-                        summary.insert("contact".into(), json!(true));
-                    }
-                    Err(e) => failures.push(e),
-                }
-            }
-        }
-        if let Some(s) = &sentiment {
-            summary.insert(
-                "sentiment".into(),
-                json!({"score": s.score, "escalation_risk": s.escalation_risk}),
-            );
+            Some(Err(e)) => failures.push(e),
+            None => {}
         }
         failures.into_result(Outcome::Processed(Value::Object(summary)))
     }
