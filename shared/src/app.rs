@@ -3,7 +3,7 @@
 //! account discovery happens lazily on the first job.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use secrecy::SecretString;
 use tokio::sync::OnceCell;
@@ -31,8 +31,6 @@ pub enum StartupError {
     Config(#[from] ConfigError),
     #[error("secret {var}: {problem}")]
     Secret { var: &'static str, problem: String },
-    #[error("http client: {0}")]
-    Http(String),
 }
 
 /// Resolved secrets (from the environment or Secrets Manager).
@@ -86,12 +84,7 @@ impl App {
         dedup: Arc<dyn DedupStore>,
         queue: Option<crate::queue::JobQueue>,
     ) -> Result<Self, StartupError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .pool_idle_timeout(Duration::from_secs(50))
-            .user_agent(concat!("simpli-freshdesk/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| StartupError::Http(e.to_string()))?;
+        let http = crate::http::LazyHttp::new();
         let freshdesk = FreshdeskClient::new(
             http.clone(),
             config.freshdesk_base.clone(),

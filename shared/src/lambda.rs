@@ -93,7 +93,9 @@ async fn start() -> Result<App, Error> {
 /// Tells the Lambda service why the cold start failed (`/runtime/init/error`), so the console
 /// shows the variable at fault instead of a bare `Runtime.ExitError`.
 async fn report_init_error(message: &str) {
-    let Ok(api) = std::env::var("AWS_LAMBDA_RUNTIME_API") else { return };
+    let Ok(api) = std::env::var("AWS_LAMBDA_RUNTIME_API") else {
+        return;
+    };
     let body = json!({"errorMessage": message, "errorType": "Runtime.ConfigurationError"});
     let sent = reqwest::Client::new()
         .post(format!("http://{api}/2018-06-01/runtime/init/error"))

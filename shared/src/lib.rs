@@ -8,6 +8,7 @@ pub mod config;
 pub mod dedup;
 pub mod entry;
 pub mod freshdesk;
+pub mod http;
 pub mod lambda;
 pub mod metrics;
 pub mod notes;

@@ -32,7 +32,7 @@ pub struct FreshdeskClient {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    http: crate::http::LazyHttp,
     base: Url,
     auth: HeaderValue,
     pacer: Pacer,
@@ -47,7 +47,7 @@ impl std::fmt::Debug for FreshdeskClient {
 }
 
 impl FreshdeskClient {
-    pub fn new(http: reqwest::Client, base: Url, api_key: &SecretString, rate_limit_reserve: f64) -> Self {
+    pub fn new(http: crate::http::LazyHttp, base: Url, api_key: &SecretString, rate_limit_reserve: f64) -> Self {
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{}:X", api_key.expose_secret()));
         let mut auth =
             HeaderValue::from_str(&format!("Basic {token}")).unwrap_or_else(|_| HeaderValue::from_static(""));
@@ -220,13 +220,12 @@ impl FreshdeskClient {
         deadline: Instant,
     ) -> Result<(Value, HeaderMap), FreshdeskError> {
         let what = format!("{method} {}", url.path());
+        let http = self.inner.http.client().map_err(FreshdeskError::Transport)?;
         let mut attempt = 0;
         loop {
             attempt += 1;
             self.pace(deadline).await?;
-            let mut req = self
-                .inner
-                .http
+            let mut req = http
                 .request(method.clone(), url.clone())
                 .header(AUTHORIZATION, self.inner.auth.clone())
                 .header("Accept", "application/json")
@@ -374,7 +373,7 @@ mod tests {
     #[test]
     fn links_off_the_api_host_are_refused() {
         let c = FreshdeskClient::new(
-            reqwest::Client::new(),
+            crate::http::LazyHttp::new(),
             Url::parse("https://acme.freshdesk.com/api/v2").unwrap(),
             &SecretString::from("k"),
             0.2,

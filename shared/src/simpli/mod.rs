@@ -57,7 +57,7 @@ impl SimpliError {
 
 #[derive(Clone)]
 pub struct SimpliClients {
-    http: reqwest::Client,
+    http: crate::http::LazyHttp,
     urls: SimpliUrls,
     api_key: Option<HeaderValue>,
 }
@@ -71,7 +71,7 @@ impl std::fmt::Debug for SimpliClients {
 }
 
 impl SimpliClients {
-    pub fn new(http: reqwest::Client, urls: SimpliUrls, api_key: Option<&SecretString>) -> Self {
+    pub fn new(http: crate::http::LazyHttp, urls: SimpliUrls, api_key: Option<&SecretString>) -> Self {
         let api_key = api_key
             .and_then(|k| HeaderValue::from_str(k.expose_secret()).ok())
             .map(|mut v| {
@@ -160,7 +160,8 @@ impl SimpliClients {
 
     pub async fn gaps(&self, request_id: &str, deadline: Instant) -> Result<Value, SimpliError> {
         let url = join(&self.urls.kb, "gaps");
-        self.send("kb", self.http.get(url), request_id, deadline).await
+        let http = self.http_client("kb")?;
+        self.send("kb", http.get(url), request_id, deadline).await
     }
 
     async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
@@ -172,13 +173,15 @@ impl SimpliClients {
         request_id: &str,
         deadline: Instant,
     ) -> Result<T, SimpliError> {
-        self.send(
-            service,
-            self.http.post(join(base, path)).json(body),
-            request_id,
-            deadline,
-        )
-        .await
+        let http = self.http_client(service)?;
+        self.send(service, http.post(join(base, path)).json(body), request_id, deadline)
+            .await
+    }
+
+    fn http_client(&self, service: &'static str) -> Result<&reqwest::Client, SimpliError> {
+        self.http
+            .client()
+            .map_err(|cause| SimpliError::Transport { service, cause })
     }
 
     async fn send<T: DeserializeOwned>(
