@@ -52,7 +52,12 @@ impl App {
             || matches!(config.webhook_secret, SecretSource::SecretsManager(_))
             || matches!(config.simpli_api_key, Some(SecretSource::SecretsManager(_)));
         let aws = if needs_aws {
-            Some(aws_config::load_from_env().await)
+            Some(
+                aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .http_client(crate::http::LazySdkHttp::shared())
+                    .load()
+                    .await,
+            )
         } else {
             None
         };

@@ -30,3 +30,31 @@ impl LazyHttp {
             .map_err(Clone::clone)
     }
 }
+
+/// The AWS SDK's HTTPS client, built on the first AWS call instead of when the SDK config is
+/// loaded (its root certificates cost as much as reqwest's).
+#[derive(Debug, Default)]
+pub struct LazySdkHttp(OnceLock<aws_smithy_runtime_api::client::http::SharedHttpClient>);
+
+impl LazySdkHttp {
+    pub fn shared() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+        aws_smithy_runtime_api::client::http::SharedHttpClient::new(Self::default())
+    }
+}
+
+impl aws_smithy_runtime_api::client::http::HttpClient for LazySdkHttp {
+    fn http_connector(
+        &self,
+        settings: &aws_smithy_runtime_api::client::http::HttpConnectorSettings,
+        components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+    ) -> aws_smithy_runtime_api::client::http::SharedHttpConnector {
+        self.0
+            .get_or_init(|| {
+                use aws_smithy_http_client::tls;
+                aws_smithy_http_client::Builder::new()
+                    .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc))
+                    .build_https()
+            })
+            .http_connector(settings, components)
+    }
+}
