@@ -1,0 +1,128 @@
+//! Peak resident memory of the release ticket-created function under a stream of jobs.
+//! DESIGN budget: ≤ 15 MiB.
+//!
+//! `cargo build --release -p ticket-created && cargo bench -p bench --bench rss` (moto up for
+//! the DynamoDB/SQS rows). `RSS_N` overrides the 500 jobs.
+//!
+//! The binary runs as a child process under the Lambda Runtime API stand-in; it gets a stream
+//! of N ticket-created jobs, each for a different ticket (seeded in the simulator), one
+//! invocation at a time. Reported: `VmHWM` (peak RSS) of `/proc/<pid>/status` at the first
+//! `GET /next`, after the first job and after all N, and `VmRSS` after 100 jobs and at the
+//! end (growth between them would be a leak). Rows: the deployed shape (DynamoDB dedup, SQS
+//! job entry, batch 5 as in the template: five jobs run concurrently per invocation), batch 1,
+//! and in-memory dedup through the inline webhook.
+
+use std::time::Duration;
+
+use bench::{launch, memory_of, mib, note_anomalies, run_jobs, verdict, Dedup};
+
+const BUDGET_KIB: u64 = 15 * 1024;
+
+struct Variant {
+    label: &'static str,
+    dedup: Dedup,
+    batch: Option<usize>,
+}
+
+const VARIANTS: [Variant; 3] = [
+    Variant {
+        label: "DynamoDB (moto), SQS batch 5 (template)",
+        dedup: Dedup::Dynamo,
+        batch: Some(5),
+    },
+    Variant {
+        label: "DynamoDB (moto), SQS batch 1",
+        dedup: Dedup::Dynamo,
+        batch: Some(1),
+    },
+    Variant {
+        label: "in-memory dedup, webhook inline",
+        dedup: Dedup::Memory,
+        batch: None,
+    },
+];
+
+fn main() {
+    let n = bench::count("RSS_N", 500, 3);
+    let (binary, warning) = match bench::release_binary("ticket-created") {
+        Ok(found) => found,
+        Err(msg) => {
+            println!("rss: skipped: {msg}");
+            return;
+        }
+    };
+    if let Some(w) = warning {
+        println!("{w}");
+    }
+    let aws = bench::have_aws("rss");
+    let rt = bench::runtime();
+    rt.block_on(async {
+        let (fd, _simpli, fd_addr, simpli_addr, ids) = bench::start_sims(VARIANTS.len() * n).await;
+        println!(
+            "peak RSS of {} under a stream of {n} ticket-created jobs (distinct tickets), one invocation at a time",
+            binary.display()
+        );
+        println!(
+            "{:<42} {:>11} {:>11} {:>11} {:>13} {:>11} {:>9}  budget ≤ {}",
+            "configuration",
+            "HWM init",
+            "HWM 1 job",
+            "HWM end",
+            "RSS @100 job",
+            "RSS end",
+            "lost/dup",
+            mib(BUDGET_KIB)
+        );
+        for (i, v) in VARIANTS.iter().enumerate() {
+            if !aws && (v.dedup != Dedup::Memory || v.batch.is_some()) {
+                continue;
+            }
+            let ids = &ids[i * n..(i + 1) * n];
+            let mut f = match launch(&binary, fd_addr, simpli_addr, v.dedup, v.batch).await {
+                Ok(f) => f,
+                Err(e) => fail(v.label, &e),
+            };
+            let pid = f.proc.pid();
+            let (hwm_init, _) = memory_of(pid).unwrap_or_default();
+            let batch = v.batch.unwrap_or(1);
+            let (first, rest) = ids.split_at(batch.min(ids.len()));
+            if let Err(e) = run_jobs(&f.runtime, &f.entry, first).await {
+                fail(v.label, &format!("{e}\n{}", f.proc.log_tail(20)));
+            }
+            let (hwm_first, _) = memory_of(pid).unwrap_or_default();
+            let mut rss_at_100 = None;
+            let mut done = first.len();
+            for chunk in rest.chunks(100.max(batch)) {
+                if let Err(e) = run_jobs(&f.runtime, &f.entry, chunk).await {
+                    fail(v.label, &format!("{e}\n{}", f.proc.log_tail(20)));
+                }
+                done += chunk.len();
+                if rss_at_100.is_none() && done >= 100 {
+                    rss_at_100 = Some(memory_of(pid).unwrap_or_default().1);
+                }
+            }
+            // let the runtime settle into its idle GET /next
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let (hwm_end, rss_end) = memory_of(pid).unwrap_or_default();
+            f.proc.kill();
+            let (lost, dup) = note_anomalies(&fd, ids);
+            println!(
+                "{:<42} {:>11} {:>11} {:>11} {:>13} {:>11} {:>9}  {}",
+                v.label,
+                mib(hwm_init),
+                mib(hwm_first),
+                mib(hwm_end),
+                rss_at_100.map_or_else(|| "-".to_string(), mib),
+                mib(rss_end),
+                format!("{lost}/{dup}"),
+                verdict(hwm_end <= BUDGET_KIB)
+            );
+        }
+        println!("HWM = VmHWM (peak resident set), RSS = VmRSS, from /proc/<pid>/status of the function process");
+    });
+}
+
+fn fail(label: &str, e: &str) -> ! {
+    eprintln!("rss: {label}: {e}");
+    std::process::exit(1);
+}
