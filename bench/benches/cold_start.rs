@@ -12,7 +12,7 @@
 //! request reached the Freshdesk and Simpli simulators during init.
 
 use std::io::Read;
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -87,7 +87,9 @@ fn main() {
                 Ok((took, c, r)) if i >= warm_up => {
                     times.push(took);
                     cpu.push(Duration::from_nanos(c.sched_ns));
-                    rss.push(r);
+                    if r > 0 {
+                        rss.push(r);
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -106,7 +108,7 @@ fn main() {
             ms(s.min),
             ms(s.max),
             ms(c.median),
-            mib(rss[rss.len() / 2]),
+            rss.get(rss.len() / 2).map_or_else(|| "-".to_string(), |r| mib(*r)),
             verdict(s.median <= BUDGET)
         );
     }
@@ -127,17 +129,19 @@ fn spawn_once(binary: &std::path::Path, env: &[(String, String)]) -> Result<(Dur
     let mut proc = Proc::spawn(binary, &addr.to_string(), env).map_err(|e| format!("spawn: {e}"))?;
     let outcome = rx.recv_timeout(Duration::from_secs(10));
     let result = match outcome {
-        Ok(Ok((at, line))) if line.starts_with(NEXT) => {
+        Ok(Ok((at, line, stream))) if line.starts_with(NEXT) => {
+            // read /proc while the request is still open (the process waits for its answer)
             let took = at.duration_since(started);
             let cpu = bench::cpu_of(proc.pid()).unwrap_or_default();
             let (_, rss) = memory_of(proc.pid()).unwrap_or((0, 0));
+            drop(stream);
             Ok((took, cpu, rss))
         }
-        Ok(Ok((_, line))) => Err(format!("first request was `{line}`:\n{}", proc.log_tail(10))),
+        Ok(Ok((_, line, _))) => Err(format!("first request was `{line}`:\n{}", proc.log_tail(10))),
         Ok(Err(e)) => Err(format!("runtime API listener: {e}")),
         Err(_) => {
             // unblock the listener thread
-            let _ = std::net::TcpStream::connect(addr);
+            let _ = TcpStream::connect(addr);
             Err(format!("no GET /next within 10 s:\n{}", proc.log_tail(10)))
         }
     };
@@ -146,8 +150,9 @@ fn spawn_once(binary: &std::path::Path, env: &[(String, String)]) -> Result<(Dur
     result
 }
 
-/// Accepts one connection and returns when its request line has arrived.
-fn first_request(listener: &TcpListener) -> std::io::Result<(Instant, String)> {
+/// Accepts one connection and returns when its request line has arrived (with the open
+/// connection, so the function keeps waiting for its answer).
+fn first_request(listener: &TcpListener) -> std::io::Result<(Instant, String, TcpStream)> {
     let (mut stream, _) = listener.accept()?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut buf = Vec::with_capacity(1024);
@@ -160,7 +165,7 @@ fn first_request(listener: &TcpListener) -> std::io::Result<(Instant, String)> {
         buf.extend_from_slice(&chunk[..read]);
         if let Some(end) = buf.windows(2).position(|w| w == b"\r\n") {
             let at = Instant::now();
-            return Ok((at, String::from_utf8_lossy(&buf[..end]).into_owned()));
+            return Ok((at, String::from_utf8_lossy(&buf[..end]).into_owned(), stream));
         }
     }
 }

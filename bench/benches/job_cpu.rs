@@ -16,6 +16,7 @@
 //! proxy (in this process) in front of moto, so the function keeps its connection as it does
 //! with DynamoDB itself (which the emulator cannot show).
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use bench::{cpu_of, launch, ms, note_anomalies, run_jobs, verdict, Dedup};
@@ -88,6 +89,7 @@ fn main() {
             "lost/dup",
             ms(BUDGET)
         );
+        let mut memory_sqs = None;
         for (i, v) in VARIANTS.iter().enumerate() {
             if !aws && (v.dedup != Dedup::Memory || v.batch.is_some()) {
                 continue;
@@ -109,12 +111,18 @@ fn main() {
                 fail(v.label, &format!("{e}\n{}", f.proc.log_tail(20)));
             }
             let before = cpu_of(pid).unwrap_or_default();
+            let dynamo_before = f.dynamo_requests.as_ref().map(|c| c.load(Ordering::SeqCst));
             let started = Instant::now();
             if let Err(e) = run_jobs(&f.runtime, &f.entry, measured).await {
                 fail(v.label, &format!("{e}\n{}", f.proc.log_tail(20)));
             }
             let wall = started.elapsed();
             let used = cpu_of(pid).unwrap_or_default().since(before);
+            let dynamo_calls = f
+                .dynamo_requests
+                .as_ref()
+                .zip(dynamo_before)
+                .map(|(c, b)| (c.load(Ordering::SeqCst) - b) as f64 / measured.len() as f64);
             f.proc.kill();
             let per_job = Duration::from_nanos(used.sched_ns / measured.len() as u64);
             let per_job_ticks = Duration::from_nanos(used.ticks_ns / measured.len() as u64);
@@ -129,6 +137,18 @@ fn main() {
                 format!("{lost}/{dup}"),
                 verdict(per_job <= BUDGET)
             );
+            if v.dedup == Dedup::Memory && v.batch == Some(1) {
+                memory_sqs = Some(per_job);
+            }
+            if let (Some(calls), Some(floor)) = (dynamo_calls, memory_sqs) {
+                let extra = per_job.saturating_sub(floor);
+                println!(
+                    "{:<42} {calls:.1} DynamoDB requests per job; CPU above the in-memory SQS row: {} = {} per request",
+                    "",
+                    ms(extra),
+                    ms(extra.div_f64(calls.max(1.0)))
+                );
+            }
         }
         println!("CPU/job = Δ(sum of /proc/<pid>/task/*/schedstat run time) ÷ jobs; (utime+stime) = the same from /proc/<pid>/stat at 10 ms resolution");
         println!("1st job = CPU of the container's first job (discovery, first connections); wall/job includes the dependencies' latency (moto ≈ ms per call)");

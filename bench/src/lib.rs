@@ -12,6 +12,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use e2e::runtime_api::RuntimeApi;
@@ -529,9 +531,12 @@ pub enum Dedup {
 /// A pass-through HTTP/1.1 proxy to `upstream` on 127.0.0.1 that keeps client connections
 /// alive (the emulator closes every connection after one answer; real DynamoDB does not).
 /// Its own work runs in this process, so it does not count in the function's CPU time.
-pub async fn keep_alive_proxy(upstream: &str) -> io::Result<String> {
+/// Returns its URL and a count of the requests it forwarded.
+pub async fn keep_alive_proxy(upstream: &str) -> io::Result<(String, Arc<AtomicUsize>)> {
     use axum::http::header;
     let client = reqwest::Client::new();
+    let forwarded = Arc::new(AtomicUsize::new(0));
+    let counter = forwarded.clone();
     let upstream = upstream.trim_end_matches('/').to_string();
     let hop = |name: &header::HeaderName| {
         [
@@ -544,6 +549,7 @@ pub async fn keep_alive_proxy(upstream: &str) -> io::Result<String> {
     };
     let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
         let (client, upstream) = (client.clone(), upstream.clone());
+        counter.fetch_add(1, Ordering::SeqCst);
         async move {
             let (parts, body) = req.into_parts();
             let bytes = axum::body::to_bytes(body, 16 << 20).await.unwrap_or_default();
@@ -574,7 +580,7 @@ pub async fn keep_alive_proxy(upstream: &str) -> io::Result<String> {
             eprintln!("keep-alive proxy stopped: {e}");
         }
     });
-    Ok(format!("http://{addr}"))
+    Ok((format!("http://{addr}"), forwarded))
 }
 
 /// A running release function binary and the runtime API it polls.
@@ -582,6 +588,8 @@ pub struct Launched {
     pub proc: Proc,
     pub runtime: RuntimeApi,
     pub entry: Entry,
+    /// DynamoDB requests the function made so far ([`Dedup::DynamoKeepAlive`] only).
+    pub dynamo_requests: Option<Arc<AtomicUsize>>,
 }
 
 /// Starts `binary` against the simulators with `dedup`, reached inline (`sqs_batch` = None)
@@ -599,11 +607,13 @@ pub async fn launch(
         let table = e2e::create_table(&e2e::dynamo_client()).await;
         extra.push(("IDEMPOTENCY_TABLE".into(), table));
     }
+    let mut dynamo_requests = None;
     if dedup == Dedup::DynamoKeepAlive {
-        let proxy = keep_alive_proxy(&e2e::dynamo_endpoint())
+        let (proxy, forwarded) = keep_alive_proxy(&e2e::dynamo_endpoint())
             .await
             .map_err(|e| format!("keep-alive proxy: {e}"))?;
         extra.push(("AWS_ENDPOINT_URL_DYNAMODB".into(), proxy));
+        dynamo_requests = Some(forwarded);
     }
     let entry = match sqs_batch {
         None => Entry::Inline,
@@ -625,5 +635,10 @@ pub async fn launch(
         .map_err(|e| format!("runtime API: {e}"))?;
     let mut proc = Proc::spawn(binary, &runtime.endpoint(), &env).map_err(|e| format!("spawn: {e}"))?;
     wait_ready(&mut proc, &runtime, Duration::from_secs(10)).await?;
-    Ok(Launched { proc, runtime, entry })
+    Ok(Launched {
+        proc,
+        runtime,
+        entry,
+        dynamo_requests,
+    })
 }

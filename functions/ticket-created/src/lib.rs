@@ -2,11 +2,11 @@
 //! private note, and record the requester's sentiment, in one ticket PUT, one note and one
 //! contact PUT. The three Simpli calls are independent and run concurrently.
 
+use futures::FutureExt;
 use serde_json::{json, Map, Value};
 use shared::freshdesk::discovery::AccountInfo;
 use shared::freshdesk::{merge_tags, Ticket, TicketUpdate};
 use shared::simpli::models::{Classification, DraftRequest, Message, Role, Routing, SentimentResult};
-use futures::FutureExt;
 use shared::simpli::SimpliError;
 use shared::{notes, Config, Failures, Job, JobCtx, JobError, Outcome};
 
@@ -65,26 +65,39 @@ impl Job for TicketCreated {
             }
             let req = DraftRequest {
                 ticket_id: ticket.id.to_string(),
-                conversation: vec![Message { role: Role::Customer, content: text.clone() }],
+                conversation: vec![Message {
+                    role: Role::Customer,
+                    content: text.clone(),
+                }],
                 style: &app.config.draft_style,
                 language: &app.config.draft_language,
             };
-            let draft = app.simpli.draft(&req, &ctx.request_id_for("draft"), ctx.deadline).await?;
+            let draft = app
+                .simpli
+                .draft(&req, &ctx.request_id_for("draft"), ctx.deadline)
+                .await?;
             if draft.draft.trim().is_empty() {
                 tracing::warn!("Reply returned an empty draft; no note posted");
                 return Ok(None);
             }
-            app.freshdesk.add_private_note(ticket.id, &notes::draft_note(&draft), ctx.deadline).await?;
+            app.freshdesk
+                .add_private_note(ticket.id, &notes::draft_note(&draft), ctx.deadline)
+                .await?;
             ctx.step(STEP_NOTE).await?;
             Ok::<_, JobError>(Some(json!(true)))
         };
         let contact = async {
-            let (Some(Some(Ok(s))), Some(contact)) = (need_contact.then_some(sentiment.clone().await), ticket.requester_id)
+            let (Some(Some(Ok(s))), Some(contact)) =
+                (need_contact.then_some(sentiment.clone().await), ticket.requester_id)
             else {
                 return Ok(None);
             };
             app.freshdesk
-                .update_contact_fields(contact, account.sentiment_fields(s.score, s.escalation_risk), ctx.deadline)
+                .update_contact_fields(
+                    contact,
+                    account.sentiment_fields(s.score, s.escalation_risk),
+                    ctx.deadline,
+                )
                 .await?;
             ctx.step(STEP_CONTACT).await?;
             Ok::<_, JobError>(Some(json!(true)))
@@ -127,7 +140,10 @@ impl Job for TicketCreated {
         }
         match sentiment.await {
             Some(Ok(s)) => {
-                summary.insert("sentiment".into(), json!({"score": s.score, "escalation_risk": s.escalation_risk}));
+                summary.insert(
+                    "sentiment".into(),
+                    json!({"score": s.score, "escalation_risk": s.escalation_risk}),
+                );
             }
             Some(Err(e)) => failures.push(e),
             None => {}
