@@ -968,15 +968,8 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
 {
-    let start = Instant::now();
-    loop {
-        if check().await {
-            return;
-        }
-        if start.elapsed() > timeout {
-            panic!("timed out after {timeout:?} waiting until {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    if !wait_until(timeout, &mut check).await {
+        panic!("timed out after {timeout:?} waiting until {what}");
     }
 }
 
