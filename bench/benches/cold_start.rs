@@ -16,7 +16,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use bench::{function_env, memory_of, mib, ms, summarize, verdict, Cpu, Proc};
+use bench::{function_env, memory_of, mib, ms, summarize, verdict, Cpu, FunctionProcess};
 
 const BUDGET: Duration = Duration::from_millis(10);
 const NEXT: &str = "GET /2018-06-01/runtime/invocation/next";
@@ -126,7 +126,7 @@ fn spawn_once(binary: &std::path::Path, env: &[(String, String)]) -> Result<(Dur
         let _ = tx.send(first_request(&listener));
     });
     let started = Instant::now();
-    let mut proc = Proc::spawn(binary, &addr.to_string(), env).map_err(|e| format!("spawn: {e}"))?;
+    let mut proc = FunctionProcess::spawn_binary(binary, &addr.to_string(), env).map_err(|e| format!("spawn: {e}"))?;
     let outcome = rx.recv_timeout(Duration::from_secs(10));
     let result = match outcome {
         Ok(Ok((at, line, stream))) if line.starts_with(NEXT) => {

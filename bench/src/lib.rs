@@ -11,7 +11,6 @@
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -209,79 +208,14 @@ pub fn function_env(fd_addr: SocketAddr, simpli_addr: SocketAddr, extra: &[(&str
     env
 }
 
-/// A function binary running as a child process, as Lambda runs it (`AWS_LAMBDA_*`
-/// variables, nothing else inherited but `PATH`). Killed when dropped.
-pub struct Proc {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Proc {
-    pub fn spawn(binary: &Path, runtime_api: &str, env: &[(String, String)]) -> io::Result<Self> {
-        let package = binary.file_name().and_then(|n| n.to_str()).unwrap_or("function");
-        let log = std::env::temp_dir().join(format!(
-            "bench-{package}-{}-{:08x}.log",
-            std::process::id(),
-            fastrand::u32(..)
-        ));
-        let out = std::fs::File::create(&log)?;
-        let err = out.try_clone()?;
-        let mut cmd = Command::new(binary);
-        cmd.env_clear()
-            .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
-            .env("AWS_LAMBDA_FUNCTION_NAME", package)
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{package}"))
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/01/01/[$LATEST]bench")
-            .env(
-                "RUST_LOG",
-                std::env::var("BENCH_RUST_LOG").unwrap_or_else(|_| "info".into()),
-            );
-        if let Ok(path) = std::env::var("PATH") {
-            cmd.env("PATH", path);
-        }
-        cmd.envs(env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err);
-        let child = cmd.spawn()?;
-        Ok(Self { child, log })
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Whether it has exited (with its status).
-    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.try_wait().ok().flatten()
-    }
-
-    /// The last lines of what it wrote (for error messages).
-    pub fn log_tail(&self, n: usize) -> String {
-        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(n)..].join("\n")
-    }
-
-    pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        self.kill();
-        if std::env::var_os("BENCH_KEEP_LOGS").is_none() {
-            let _ = std::fs::remove_file(&self.log);
-        }
-    }
-}
+pub use e2e::runtime_api::FunctionProcess;
 
 /// Waits until the process polls the runtime API (`GET /next`), i.e. its cold start is over.
-pub async fn wait_ready(proc: &mut Proc, runtime: &RuntimeApi, timeout: Duration) -> Result<Duration, String> {
+pub async fn wait_ready(
+    proc: &mut FunctionProcess,
+    runtime: &RuntimeApi,
+    timeout: Duration,
+) -> Result<Duration, String> {
     let started = Instant::now();
     while runtime.polls() == 0 {
         if let Some(status) = proc.exited() {
@@ -585,7 +519,7 @@ pub async fn keep_alive_proxy(upstream: &str) -> io::Result<(String, Arc<AtomicU
 
 /// A running release function binary and the runtime API it polls.
 pub struct Launched {
-    pub proc: Proc,
+    pub proc: FunctionProcess,
     pub runtime: RuntimeApi,
     pub entry: Entry,
     /// DynamoDB requests the function made so far ([`Dedup::DynamoKeepAlive`] only).
@@ -633,7 +567,8 @@ pub async fn launch(
     let runtime = RuntimeApi::start("ticket-created")
         .await
         .map_err(|e| format!("runtime API: {e}"))?;
-    let mut proc = Proc::spawn(binary, &runtime.endpoint(), &env).map_err(|e| format!("spawn: {e}"))?;
+    let mut proc =
+        FunctionProcess::spawn_binary(binary, &runtime.endpoint(), &env).map_err(|e| format!("spawn: {e}"))?;
     wait_ready(&mut proc, &runtime, Duration::from_secs(10)).await?;
     Ok(Launched {
         proc,

@@ -329,7 +329,13 @@ impl FunctionProcess {
     /// Starts `package`'s binary with the Lambda environment plus `env` (and nothing else from
     /// this process's environment except `PATH`, `RUST_LOG` and `RUST_BACKTRACE`).
     pub fn spawn(package: &str, runtime: &RuntimeApi, env: &[(String, String)]) -> io::Result<Self> {
-        let binary = function_binary(package)?;
+        Self::spawn_binary(&function_binary(package)?, &runtime.endpoint(), env)
+    }
+
+    /// Starts a given binary (e.g. a release build) against the runtime API at `runtime_api`
+    /// (`host:port`); the package name is the binary's file name.
+    pub fn spawn_binary(binary: &Path, runtime_api: &str, env: &[(String, String)]) -> io::Result<Self> {
+        let package = binary.file_name().and_then(|n| n.to_str()).unwrap_or("function");
         let log = std::env::temp_dir().join(format!(
             "e2e-{package}-{}-{:08x}.log",
             std::process::id(),
@@ -339,7 +345,7 @@ impl FunctionProcess {
         let err = out.try_clone()?;
         let mut cmd = Command::new(binary);
         cmd.env_clear()
-            .env("AWS_LAMBDA_RUNTIME_API", runtime.endpoint())
+            .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
             .env("AWS_LAMBDA_FUNCTION_NAME", package)
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
