@@ -5,24 +5,11 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Client, Response, StatusCode};
 use serde_json::json;
-use sim::{Fault, FreshdeskSim, RateWindow};
+use sim::{Fault, RateWindow};
 
-const KEY: &str = "k";
+mod common;
 
-async fn start() -> (FreshdeskSim, String) {
-    let sim = FreshdeskSim::seeded_demo(KEY);
-    let addr = sim.start(0).await.expect("bind");
-    (sim, FreshdeskSim::base_url(addr))
-}
-
-async fn get(base: &str, path: &str) -> Response {
-    Client::new()
-        .get(format!("{base}{path}"))
-        .basic_auth(KEY, Some("X"))
-        .send()
-        .await
-        .expect("request")
-}
+use common::{demo, get, KEY};
 
 fn header(r: &Response, name: &str) -> Option<String> {
     r.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
@@ -30,7 +17,7 @@ fn header(r: &Response, name: &str) -> Option<String> {
 
 #[tokio::test]
 async fn every_response_carries_rate_limit_headers() {
-    let (_sim, base) = start().await;
+    let (_sim, base) = demo().await;
     let r = get(&base, "/tickets/101").await;
     assert_eq!(header(&r, "x-ratelimit-total").as_deref(), Some("10000"));
     assert_eq!(header(&r, "x-ratelimit-remaining").as_deref(), Some("9999"));
@@ -41,7 +28,7 @@ async fn every_response_carries_rate_limit_headers() {
 
 #[tokio::test]
 async fn budget_exhaustion_answers_429_with_retry_after() {
-    let (sim, base) = start().await;
+    let (sim, base) = demo().await;
     sim.set_rate_limit(3);
     let unauthenticated = Client::new()
         .get(format!("{base}/tickets/101"))
@@ -72,7 +59,7 @@ async fn budget_exhaustion_answers_429_with_retry_after() {
 
 #[tokio::test]
 async fn refill_window_returns_credits_gradually() {
-    let (sim, base) = start().await;
+    let (sim, base) = demo().await;
     sim.set_rate_limit(60);
     sim.set_rate_window(RateWindow::Refill);
     let mut allowed = 0;
@@ -92,7 +79,7 @@ async fn refill_window_returns_credits_gradually() {
 
 #[tokio::test]
 async fn injected_status_fault_is_consumed_then_service_is_normal() {
-    let (sim, base) = start().await;
+    let (sim, base) = demo().await;
     sim.inject(Fault::status("PUT", "/tickets/101", 503).times(2).with_retry_after(2));
     let put = |p: u8| {
         Client::new()
@@ -123,7 +110,7 @@ async fn injected_status_fault_is_consumed_then_service_is_normal() {
 
 #[tokio::test]
 async fn prefix_rate_limited_and_delay_faults() {
-    let (sim, base) = start().await;
+    let (sim, base) = demo().await;
     sim.inject(Fault::rate_limited("*", "/tickets", 7).as_prefix());
     sim.inject(Fault::delay("GET", "/api/v2/contacts/5001", Duration::from_millis(300)));
     let limited = get(&base, "/tickets/103/conversations").await;

@@ -1,6 +1,9 @@
 //! Helpers shared by the Freshdesk simulator test binaries: a started demo
 //! account and authenticated request shortcuts.
 
+// Each test binary compiles this module and uses only some of its helpers.
+#![allow(dead_code)]
+
 use reqwest::{Client, Response};
 use serde_json::Value;
 use sim::FreshdeskSim;
