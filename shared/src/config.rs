@@ -61,6 +61,9 @@ pub struct Config {
     pub fields: FieldOverrides,
     /// Lifetime of a dedup record (Freshdesk retries webhooks for hours).
     pub dedup_ttl: Duration,
+    /// The function's configured timeout, when the environment tells it
+    /// (`AWS_LAMBDA_FUNCTION_TIMEOUT`, set by Lambda emulators and in `events/local.env.example`).
+    pub function_timeout: Option<Duration>,
 }
 
 /// A configuration error: always names the variable.
@@ -129,18 +132,16 @@ impl Config {
             (None, None) => return Err(err("FRESHDESK_DOMAIN", "required (or set FRESHDESK_BASE_URL)")),
         };
 
-        let retry_base = match get("RETRY_BASE_SECONDS") {
-            None => Duration::from_secs(defaults::RETRY_BASE_SECONDS),
-            Some(raw) => match raw.parse::<u64>() {
-                Ok(v) if (1..=900).contains(&v) => Duration::from_secs(v),
-                _ => {
-                    return Err(err(
-                        "RETRY_BASE_SECONDS",
-                        format!("expected whole seconds 1..=900, got {raw:?}"),
-                    ))
-                }
-            },
+        let seconds = |name: &str| -> Result<Option<Duration>, ConfigError> {
+            match get(name) {
+                None => Ok(None),
+                Some(raw) => match raw.parse::<u64>() {
+                    Ok(v) if (1..=900).contains(&v) => Ok(Some(Duration::from_secs(v))),
+                    _ => Err(err(name, format!("expected whole seconds 1..=900, got {raw:?}"))),
+                },
+            }
         };
+        let retry_base = seconds("RETRY_BASE_SECONDS")?.unwrap_or(Duration::from_secs(defaults::RETRY_BASE_SECONDS));
 
         let type_map = match get("TYPE_MAP") {
             None => None,
@@ -189,6 +190,7 @@ impl Config {
                 escalation_risk: get("FIELD_ESCALATION_RISK"),
             },
             dedup_ttl: Duration::from_secs(defaults::DEDUP_TTL_DAYS * 24 * 3600),
+            function_timeout: seconds("AWS_LAMBDA_FUNCTION_TIMEOUT")?,
         })
     }
 
@@ -282,6 +284,7 @@ mod tests {
         assert_eq!(c.confidence_threshold, 0.6);
         assert_eq!(c.escalation_threshold, 0.5);
         assert!(c.idempotency_table.is_none() && c.job_queue_url.is_none());
+        assert_eq!(c.function_timeout, None);
         assert_eq!(c.ticket_type_for("billing_issue").as_deref(), Some("Billing Issue"));
     }
 
@@ -302,6 +305,7 @@ mod tests {
             ("GROUP_MAP", r#"{"billing": "x"}"#),
             ("TRIAGE_URL", "not a url"),
             ("RETRY_BASE_SECONDS", "0"),
+            ("AWS_LAMBDA_FUNCTION_TIMEOUT", "two minutes"),
             ("FRESHDESK_DOMAIN", "acme.example.com/x"),
         ] {
             let mut pairs = MINIMAL.to_vec();
@@ -309,6 +313,14 @@ mod tests {
             let e = Config::from_lookup(lookup(&pairs)).unwrap_err();
             assert_eq!(e.var, var, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_function_timeout_is_read_when_the_environment_tells_it() {
+        let mut pairs = MINIMAL.to_vec();
+        pairs.push(("AWS_LAMBDA_FUNCTION_TIMEOUT", "120"));
+        let c = Config::from_lookup(lookup(&pairs)).unwrap();
+        assert_eq!(c.function_timeout, Some(Duration::from_secs(120)));
     }
 
     #[test]

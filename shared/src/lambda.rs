@@ -6,12 +6,15 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use aws_lambda_events::apigw;
+use aws_lambda_events::encodings::Body;
 use aws_lambda_events::sqs::SqsEvent;
-use lambda_http::request::LambdaRequest;
+use lambda_http::request::{LambdaRequest, RequestOrigin};
 use lambda_runtime::{service_fn, Context, LambdaEvent};
 use serde_json::{json, Value};
 
 use crate::app::App;
+use crate::deadline::Deadlines;
 use crate::entry;
 use crate::pipeline::{Job, JobError};
 
@@ -50,10 +53,10 @@ pub fn classify(event: &Value) -> EventKind {
     }
 }
 
-/// The invocation's deadline as an `Instant`.
-pub fn deadline_of(ctx: &Context) -> Instant {
-    let left = ctx.deadline.saturating_sub(crate::dedup::now_ms());
-    Instant::now() + Duration::from_millis(if ctx.deadline == 0 { 60_000 } else { left })
+/// The deadline a job of this invocation works to: the runtime's deadline, read with
+/// suspicion, less the bookkeeping reserve (see [`crate::deadline`]).
+pub fn deadline_of(app: &App, ctx: &Context) -> Instant {
+    Deadlines::from_runtime(ctx.deadline, app.config.function_timeout).job
 }
 
 /// Cold start, then the runtime loop. A startup error is one line naming the problem.
@@ -111,22 +114,21 @@ async fn report_init_error(message: &str) {
 
 /// One invocation of a webhook function.
 pub async fn handle<J: Job>(app: &App, job: &J, payload: Value, ctx: Context) -> Result<Value, Error> {
-    let deadline = deadline_of(&ctx);
+    let deadline = deadline_of(app, &ctx);
     match classify(&payload) {
         EventKind::Sqs => {
             let event: SqsEvent = serde_json::from_value(payload)?;
             Ok(serde_json::to_value(entry::sqs_batch(app, job, event, deadline).await)?)
         }
         EventKind::Http => {
-            let request: http::Request<lambda_http::Body> = match serde_json::from_value::<LambdaRequest>(payload) {
-                Ok(r) => r.into(),
-                Err(e) => {
-                    return Ok(http_response(
-                        400,
-                        &json!({"error": format!("not an API Gateway request: {e}")}),
-                    ))
-                }
-            };
+            let (origin, request): (_, http::Request<lambda_http::Body>) =
+                match serde_json::from_value::<LambdaRequest>(payload) {
+                    Ok(r) => (Some(r.request_origin()), r.into()),
+                    Err(e) => {
+                        let body = json!({"error": format!("not an API Gateway request: {e}")});
+                        return Ok(http_response(None, 400, &body));
+                    }
+                };
             let answer = entry::webhook(
                 app,
                 job,
@@ -137,7 +139,7 @@ pub async fn handle<J: Job>(app: &App, job: &J, payload: Value, ctx: Context) ->
                 &ctx.request_id,
             )
             .await;
-            Ok(http_response(answer.status, &answer.body))
+            Ok(http_response(origin, answer.status, &answer.body))
         }
         EventKind::Schedule => Err(Error::from(format!(
             "{} is a webhook function: scheduled events are not accepted",
@@ -150,7 +152,7 @@ pub async fn handle<J: Job>(app: &App, job: &J, payload: Value, ctx: Context) ->
 /// reported as an error, so EventBridge's retry policy applies.
 pub async fn handle_scheduled<S: Scheduled>(app: &App, task: &S, ctx: Context) -> Result<Value, Error> {
     let started = Instant::now();
-    let result = task.run(app, deadline_of(&ctx)).await;
+    let result = task.run(app, deadline_of(app, &ctx)).await;
     let ms = started.elapsed().as_millis() as u64;
     match result {
         Ok(summary) => {
@@ -167,14 +169,26 @@ pub async fn handle_scheduled<S: Scheduled>(app: &App, task: &S, ctx: Context) -
     }
 }
 
-/// The proxy response shape shared by REST (v1), HTTP API (v2) and function URLs.
-pub fn http_response(status: u16, body: &Value) -> Value {
-    json!({
-        "statusCode": status,
-        "headers": {"content-type": "application/json"},
-        "body": body.to_string(),
-        "isBase64Encoded": false,
-    })
+/// The proxy response in the shape of the request's origin: REST APIs (v1) get
+/// `multiValueHeaders`; HTTP APIs (v2) and function URLs get `cookies` too, which strict
+/// readers (cargo-lambda's function-URL adapter) require. Unknown origins get the v2 shape.
+pub fn http_response(origin: Option<RequestOrigin>, status: u16, body: &Value) -> Value {
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    let body = Some(Body::Text(body.to_string()));
+    let shaped = if matches!(origin, Some(RequestOrigin::ApiGatewayV1)) {
+        let mut r = apigw::ApiGatewayProxyResponse::default();
+        (r.status_code, r.multi_value_headers, r.headers, r.body) = (i64::from(status), headers.clone(), headers, body);
+        serde_json::to_value(r)
+    } else {
+        let mut r = apigw::ApiGatewayV2httpResponse::default();
+        (r.status_code, r.headers, r.body) = (i64::from(status), headers, body);
+        serde_json::to_value(r)
+    };
+    shaped.unwrap_or_else(|e| json!({"statusCode": 500, "body": format!("response encoding: {e}")}))
 }
 
 #[cfg(test)]
@@ -199,5 +213,31 @@ mod tests {
             classify(&json!({"httpMethod": "POST", "resource": "/x"})),
             EventKind::Http
         );
+    }
+
+    #[test]
+    fn an_http_api_or_function_url_answer_reads_as_a_strict_v2_response() {
+        let out = http_response(Some(RequestOrigin::ApiGatewayV2), 401, &json!({"error": "no"}));
+        let read: apigw::ApiGatewayV2httpResponse = serde_json::from_value(out.clone()).expect("a v2 response");
+        assert_eq!(read.status_code, 401);
+        assert_eq!(out["body"], r#"{"error":"no"}"#);
+        assert_eq!(out["headers"]["content-type"], "application/json");
+        assert_eq!(out["cookies"], json!([]));
+        assert_eq!(out["isBase64Encoded"], false);
+    }
+
+    #[test]
+    fn a_rest_api_answer_has_the_v1_shape() {
+        let out = http_response(Some(RequestOrigin::ApiGatewayV1), 200, &json!({"status": "processed"}));
+        let read: apigw::ApiGatewayProxyResponse = serde_json::from_value(out.clone()).expect("a v1 response");
+        assert_eq!(read.status_code, 200);
+        assert_eq!(out["multiValueHeaders"]["content-type"], json!(["application/json"]));
+        assert!(out.get("cookies").is_none());
+    }
+
+    #[test]
+    fn an_answer_to_an_unknown_origin_takes_the_v2_shape() {
+        let out = http_response(None, 400, &json!({"error": "not an API Gateway request"}));
+        assert!(serde_json::from_value::<apigw::ApiGatewayV2httpResponse>(out).is_ok());
     }
 }

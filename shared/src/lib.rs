@@ -5,6 +5,7 @@
 pub mod app;
 pub mod aws;
 pub mod config;
+pub mod deadline;
 pub mod dedup;
 pub mod entry;
 pub mod freshdesk;

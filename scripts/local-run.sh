@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The README's "Run it locally" flow with the real cargo-lambda, exactly as printed there:
+#   cargo run -p sandbox -- serve --with-simulators          (Freshdesk + Simpli simulators)
+#   cargo lambda watch --env-file events/local.env.example    (the Lambda runtime emulator)
+#   cargo lambda invoke --data-file events/<file> <function>  (every file in events/)
+#   curl ... http://localhost:9000/lambda-url/ticket-created/ (the function URL)
+# and checks every answer. cargo-lambda comes from PyPI into .venv (no binary downloads); the
+# functions are the debug builds in target/, so after the tests nothing is compiled again.
+# Stops what it started, by PID. Exit 0 when every check passed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The README's install line, as printed (a second run only finds it satisfied).
+python3 -m venv .venv && .venv/bin/pip install cargo-lambda==1.9.2 && export PATH="$PWD/.venv/bin:$PATH"
+
+LOGS=target/local-run
+mkdir -p "$LOGS"
+rm -f "$LOGS/seen"
+PIDS=()
+stop_all() {
+  for pid in "${PIDS[@]}"; do
+    kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_all EXIT
+
+# Each in its own process group, so stopping it also stops what it spawned (cargo run → binary).
+start() {
+  local log=$1; shift
+  setsid "$@" > "$LOGS/$log.log" 2>&1 &
+  PIDS+=($!)
+  echo "== started $* (pid $!, log $LOGS/$log.log)"
+}
+
+wait_for() {
+  local what=$1 url=$2
+  for _ in $(seq 1 600); do
+    if curl -s -o /dev/null "$url"; then return 0; fi
+    sleep 0.5
+  done
+  echo "FAIL: $what did not answer at $url; its log:"
+  cat "$LOGS"/*.log
+  exit 1
+}
+
+cargo build -q -p sandbox -p ticket-created -p customer-replied -p ticket-resolved -p kb-sync --bins
+start sandbox cargo run -p sandbox -- serve --with-simulators
+wait_for "the sandbox" http://127.0.0.1:3000/health
+start watch cargo lambda watch --env-file events/local.env.example
+wait_for "cargo lambda watch" http://localhost:9000/
+
+failures=0
+check() {
+  local label=$1 answer=$2 want=$3
+  local got
+  got=$(python3 scripts/local_run_check.py "$want" <<<"$answer") && echo "  ok    $label → $got" || {
+    echo "  FAIL  $label → $got"
+    echo "        answer: $answer"
+    failures=$((failures + 1))
+  }
+}
+
+echo "== cargo lambda invoke, every file in events/"
+for file in events/*.json; do
+  fn=$(basename "$file"); fn=${fn%%.*}
+  answer=$(cargo lambda invoke --data-file "$file" "$fn" 2>&1 || true)
+  check "cargo lambda invoke --data-file $file $fn" "$answer" "$(python3 scripts/local_run_check.py --expect "$file")"
+done
+
+echo "== the function URL"
+answer=$(curl -s -w '\n%{http_code}' -u freshdesk:local-dev-secret -H 'Content-Type: application/json' \
+  -d '{"ticket_id": 101}' http://localhost:9000/lambda-url/ticket-created/)
+check "curl -u freshdesk:local-dev-secret … /lambda-url/ticket-created/ (a redelivery of #101)" "$answer" "url:200:duplicate"
+answer=$(curl -s -w '\n%{http_code}' -u freshdesk:wrong-secret -H 'Content-Type: application/json' \
+  -d '{"ticket_id": 101}' http://localhost:9000/lambda-url/ticket-created/)
+check "curl -u freshdesk:wrong-secret … /lambda-url/ticket-created/" "$answer" "url:401:"
+answer=$(curl -s -w '\n%{http_code}' -u freshdesk:local-dev-secret -H 'Content-Type: application/json' \
+  -d '{"ticket": 101}' http://localhost:9000/lambda-url/ticket-created/)
+check "curl -u freshdesk:local-dev-secret -d '{\"ticket\": 101}' … /lambda-url/ticket-created/" "$answer" "url:400:"
+
+if [ "$failures" -ne 0 ]; then
+  echo "local run: $failures check(s) failed; logs in $LOGS/"
+  tail -n 20 "$LOGS"/watch.log
+  exit 1
+fi
+echo "local run: every answer as expected"
