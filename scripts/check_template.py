@@ -16,7 +16,9 @@ JOB_QUEUE_URL names it. This script checks those project facts (DESIGN.md is the
   VisibilityTimeout >= 6 x the function timeout, maxReceiveCount >= 10, DLQ retention 14 days;
 * kb-sync: a schedule event and no queue;
 * IAM: no DynamoDB/SQS/Secrets Manager statement with Resource "*", and every function has an
-  explicit role (SAM's generated role attaches managed policies whose resources are "*").
+  explicit role (SAM's generated role attaches managed policies whose resources are "*");
+  each role allows exactly the DynamoDB actions its function uses; only the webhook functions
+  get (and may read) the webhook secret.
 
 Run with the venv's Python (PyYAML comes with cfn-lint): .venv/bin/python scripts/check_template.py
 """
@@ -58,7 +60,15 @@ RUNTIME_VARS = {"RUST_LOG", "RUST_BACKTRACE"}
 # Secrets travel as Secrets Manager ids; their plain-text variants are for local runs only.
 PLAINTEXT_SECRET_VARS = {"FRESHDESK_API_KEY", "WEBHOOK_SECRET", "SIMPLI_API_KEY"}
 # Variables every deployed function needs (DESIGN: required, or dev-only fallback when unset).
-REQUIRED_VARS = {"FRESHDESK_DOMAIN", "FRESHDESK_API_KEY_SECRET_ID", "WEBHOOK_SECRET_SECRET_ID", "IDEMPOTENCY_TABLE"}
+REQUIRED_VARS = {"FRESHDESK_DOMAIN", "FRESHDESK_API_KEY_SECRET_ID", "IDEMPOTENCY_TABLE"}
+# The webhook secret: required by the webhook functions, never given to a scheduled one.
+WEBHOOK_SECRET_VARS = {"WEBHOOK_SECRET_SECRET_ID", "WEBHOOK_SECRET"}
+WEBHOOK_SECRET_PARAM = "WebhookSecretArn"
+# The DynamoDB actions each function's code uses (shared/src/dedup): a webhook job's claim,
+# steps, release, complete and fail are all conditional UpdateItems; kb-sync also reads and
+# writes its markers (GetItem, PutItem). A role gets exactly these, no more, no fewer.
+WEBHOOK_DYNAMODB_ACTIONS = {"dynamodb:UpdateItem"}
+SCHEDULED_DYNAMODB_ACTIONS = {"kb-sync": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}}
 
 VISIBILITY_FACTOR = 6
 MIN_MAX_RECEIVE_COUNT = 10
@@ -228,6 +238,7 @@ def check_functions(tpl: dict, root: Path, r: Report) -> None:
             r.check(False, f"{logical_id}: required variable {var} is not set")
 
         check_events(tpl, logical_id, binary, props, env, r)
+        check_role(tpl, logical_id, binary, props, env, r)
         r.check("Role" in props or not props.get("Events"),
                 f"{logical_id}: no explicit Role - SAM's generated role attaches managed policies with Resource '*'")
 
@@ -290,6 +301,48 @@ def check_events(tpl: dict, fn: str, binary: str, props: dict, env: dict, r: Rep
             for res in resources.values()
         )
         r.check(alarmed, f"{dlq_id}: no CloudWatch alarm watches it")
+
+
+def is_webhook_function(props: dict) -> bool:
+    return any(ev.get("Type") == "HttpApi" for ev in (props.get("Events") or {}).values())
+
+
+def mentions(value, logical_id: str) -> bool:
+    """Whether a (nested) template value refers to `logical_id` with !Ref or !GetAtt."""
+    if ref_target(value) == logical_id:
+        return True
+    if isinstance(value, dict):
+        return any(mentions(v, logical_id) for v in value.values())
+    if isinstance(value, list):
+        return any(mentions(v, logical_id) for v in value)
+    return False
+
+
+def check_role(tpl: dict, fn: str, binary: str, props: dict, env: dict, r: Report) -> None:
+    """Least privilege: the DynamoDB actions the function's code uses, and the webhook secret
+    for the webhook functions only."""
+    webhook = is_webhook_function(props)
+    if webhook:
+        r.check("WEBHOOK_SECRET_SECRET_ID" in env, f"{fn}: required variable WEBHOOK_SECRET_SECRET_ID is not set")
+        want = WEBHOOK_DYNAMODB_ACTIONS
+    else:
+        given = sorted(WEBHOOK_SECRET_VARS & env.keys())
+        r.check(not given, f"{fn}: a scheduled function is given the webhook secret ({', '.join(given)})")
+        want = SCHEDULED_DYNAMODB_ACTIONS.get(binary, set())
+    role_id = ref_target(props.get("Role"))
+    role = (tpl.get("Resources") or {}).get(role_id or "", {})
+    if role.get("Type") != "AWS::IAM::Role":
+        return
+    statements = [st for rid, st in iam_statements(tpl) if rid == role_id and st.get("Effect") == "Allow"]
+    dynamodb = {a for st in statements for a in as_list(st.get("Action")) if str(a).startswith("dynamodb:")}
+    r.check(dynamodb == want, f"{role_id}: DynamoDB actions {sorted(dynamodb)}, but {fn} uses exactly {sorted(want)}")
+    reads_webhook_secret = any(
+        any(str(a).startswith("secretsmanager:") for a in as_list(st.get("Action")))
+        and mentions(st.get("Resource"), WEBHOOK_SECRET_PARAM)
+        for st in statements
+    )
+    r.check(reads_webhook_secret == webhook,
+            f"{role_id}: may read the webhook secret: {reads_webhook_secret}; it should only if {fn} answers webhooks")
 
 
 def iam_statements(tpl: dict):

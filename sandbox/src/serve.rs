@@ -134,7 +134,7 @@ fn banner(out: &mut impl Write, app: &App, sims: Option<&Simulators>, addr: Sock
             writeln!(out, "    {var}={value}")?;
         }
     }
-    let secret = if app.webhook_secret().expose_secret() == SECRET {
+    let secret = if app.webhook_secret().is_some_and(|s| s.expose_secret() == SECRET) {
         SECRET
     } else {
         "$WEBHOOK_SECRET"

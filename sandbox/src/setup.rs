@@ -161,7 +161,7 @@ pub fn simulator_app(sims: &Simulators, outside: impl Fn(&str) -> Option<String>
     })?;
     let secrets = Secrets {
         freshdesk_api_key: secret_value(&config.freshdesk_api_key, "FRESHDESK_API_KEY")?,
-        webhook_secret: secret_value(&config.webhook_secret, "WEBHOOK_SECRET")?,
+        webhook_secret: Some(secret_value(config.require_webhook_secret()?, "WEBHOOK_SECRET")?),
         simpli_api_key: config
             .simpli_api_key
             .as_ref()

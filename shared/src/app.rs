@@ -21,7 +21,7 @@ pub struct App {
     pub simpli: SimpliClients,
     pub dedup: Arc<dyn DedupStore>,
     pub queue: Option<crate::queue::JobQueue>,
-    webhook_secret: SecretString,
+    webhook_secret: Option<SecretString>,
     account: OnceCell<Arc<AccountInfo>>,
 }
 
@@ -37,19 +37,34 @@ pub enum StartupError {
 #[derive(Debug, Clone)]
 pub struct Secrets {
     pub freshdesk_api_key: SecretString,
-    pub webhook_secret: SecretString,
+    /// `None` for the scheduled functions, which never answer a webhook.
+    pub webhook_secret: Option<SecretString>,
     /// Simpli's `X-API-Key`, when the services require one.
     pub simpli_api_key: Option<SecretString>,
 }
 
 impl App {
-    /// Cold start: configuration, secrets, clients. Fails with one line naming the problem.
+    /// Cold start of a webhook function: configuration, secrets, clients. Fails with one line
+    /// naming the problem; the webhook secret is required.
     pub async fn from_env() -> Result<Self, StartupError> {
         let config = Config::from_env()?;
+        config.require_webhook_secret()?;
+        Self::from_config(config).await
+    }
+
+    /// Cold start of a scheduled function: as [`App::from_env`], but it is given no webhook
+    /// secret (its role cannot read it) and never uses one.
+    pub async fn from_env_scheduled() -> Result<Self, StartupError> {
+        let mut config = Config::from_env()?;
+        config.webhook_secret = None;
+        Self::from_config(config).await
+    }
+
+    async fn from_config(config: Config) -> Result<Self, StartupError> {
         let needs_aws = config.idempotency_table.is_some()
             || config.job_queue_url.is_some()
             || matches!(config.freshdesk_api_key, SecretSource::SecretsManager(_))
-            || matches!(config.webhook_secret, SecretSource::SecretsManager(_))
+            || matches!(config.webhook_secret, Some(SecretSource::SecretsManager(_)))
             || matches!(config.simpli_api_key, Some(SecretSource::SecretsManager(_)));
         let aws = if needs_aws {
             Some(
@@ -108,8 +123,9 @@ impl App {
         })
     }
 
-    pub fn webhook_secret(&self) -> &SecretString {
-        &self.webhook_secret
+    /// The shared webhook secret (`None` in a scheduled function, which refuses every webhook).
+    pub fn webhook_secret(&self) -> Option<&SecretString> {
+        self.webhook_secret.as_ref()
     }
 
     /// The account's ticket types and AI field names: read once, on first use.

@@ -42,7 +42,9 @@ pub struct Config {
     /// Freshdesk API base, always ending in `/api/v2`.
     pub freshdesk_base: Url,
     pub freshdesk_api_key: SecretSource,
-    pub webhook_secret: SecretSource,
+    /// Required by the webhook functions ([`Config::require_webhook_secret`]); the scheduled
+    /// ones never see a webhook and are not given it.
+    pub webhook_secret: Option<SecretSource>,
     pub simpli: SimpliUrls,
     /// Sent as `X-API-Key` when set.
     pub simpli_api_key: Option<SecretSource>,
@@ -118,12 +120,13 @@ impl Config {
                 },
             }
         };
-        let secret = |name: &str, id_name: &str| -> Result<SecretSource, ConfigError> {
-            match (get(name), get(id_name)) {
-                (Some(v), _) => Ok(SecretSource::Value(SecretString::from(v))),
-                (None, Some(id)) => Ok(SecretSource::SecretsManager(id)),
-                (None, None) => Err(err(name, format!("required (or set {id_name})"))),
-            }
+        let optional_secret = |name: &str, id_name: &str| match (get(name), get(id_name)) {
+            (Some(v), _) => Some(SecretSource::Value(SecretString::from(v))),
+            (None, Some(id)) => Some(SecretSource::SecretsManager(id)),
+            (None, None) => None,
+        };
+        let secret = |name: &str, id_name: &str| {
+            optional_secret(name, id_name).ok_or_else(|| err(name, format!("required (or set {id_name})")))
         };
 
         let freshdesk_base = match (get("FRESHDESK_BASE_URL"), get("FRESHDESK_DOMAIN")) {
@@ -158,7 +161,7 @@ impl Config {
         Ok(Config {
             freshdesk_base,
             freshdesk_api_key: secret("FRESHDESK_API_KEY", "FRESHDESK_API_KEY_SECRET_ID")?,
-            webhook_secret: secret("WEBHOOK_SECRET", "WEBHOOK_SECRET_SECRET_ID")?,
+            webhook_secret: optional_secret("WEBHOOK_SECRET", "WEBHOOK_SECRET_SECRET_ID"),
             simpli: SimpliUrls {
                 triage: url("TRIAGE_URL", defaults::TRIAGE_URL)?,
                 reply: url("REPLY_URL", defaults::REPLY_URL)?,
@@ -166,11 +169,7 @@ impl Config {
                 qa: url("QA_URL", defaults::QA_URL)?,
                 kb: url("KB_URL", defaults::KB_URL)?,
             },
-            simpli_api_key: match (get("SIMPLI_API_KEY"), get("SIMPLI_API_KEY_SECRET_ID")) {
-                (Some(v), _) => Some(SecretSource::Value(SecretString::from(v))),
-                (None, Some(id)) => Some(SecretSource::SecretsManager(id)),
-                (None, None) => None,
-            },
+            simpli_api_key: optional_secret("SIMPLI_API_KEY", "SIMPLI_API_KEY_SECRET_ID"),
             idempotency_table: get("IDEMPOTENCY_TABLE"),
             job_queue_url: get("JOB_QUEUE_URL"),
             job_dlq_url: get("JOB_DLQ_URL"),
@@ -192,6 +191,13 @@ impl Config {
             dedup_ttl: Duration::from_secs(defaults::DEDUP_TTL_DAYS * 24 * 3600),
             function_timeout: seconds("AWS_LAMBDA_FUNCTION_TIMEOUT")?,
         })
+    }
+
+    /// The webhook secret's source: a webhook function cannot start without one.
+    pub fn require_webhook_secret(&self) -> Result<&SecretSource, ConfigError> {
+        self.webhook_secret
+            .as_ref()
+            .ok_or_else(|| err("WEBHOOK_SECRET", "required (or set WEBHOOK_SECRET_SECRET_ID)"))
     }
 
     /// The Freshdesk ticket type for a Triage category (before checking the account's types).
@@ -316,6 +322,14 @@ mod tests {
     }
 
     #[test]
+    fn only_the_webhook_functions_require_the_webhook_secret() {
+        let pairs = [("FRESHDESK_DOMAIN", "acme"), ("FRESHDESK_API_KEY", "k")];
+        let c = Config::from_lookup(lookup(&pairs)).unwrap();
+        assert!(c.webhook_secret.is_none());
+        assert_eq!(c.require_webhook_secret().unwrap_err().var, "WEBHOOK_SECRET");
+    }
+
+    #[test]
     fn the_function_timeout_is_read_when_the_environment_tells_it() {
         let mut pairs = MINIMAL.to_vec();
         pairs.push(("AWS_LAMBDA_FUNCTION_TIMEOUT", "120"));
@@ -338,8 +352,8 @@ mod tests {
         assert!(
             matches!(c.freshdesk_api_key, SecretSource::SecretsManager(ref id) if id == "arn:aws:secretsmanager:x")
         );
-        match &c.webhook_secret {
-            SecretSource::Value(s) => assert_eq!(s.expose_secret(), "s3cret"),
+        match c.require_webhook_secret() {
+            Ok(SecretSource::Value(s)) => assert_eq!(s.expose_secret(), "s3cret"),
             other => panic!("{other:?}"),
         }
         assert_eq!(c.group_map.get("tech"), Some(&43));

@@ -62,7 +62,7 @@ pub fn deadline_of(app: &App, ctx: &Context) -> Instant {
 /// Cold start, then the runtime loop. A startup error is one line naming the problem.
 pub async fn run<J: Job>(job: J) -> Result<(), Error> {
     crate::telemetry::init();
-    let app = Arc::new(start().await?);
+    let app = Arc::new(start(App::from_env()).await?);
     let job = Arc::new(job);
     lambda_runtime::run(service_fn(move |ev: LambdaEvent<Value>| {
         let (app, job) = (app.clone(), job.clone());
@@ -73,7 +73,7 @@ pub async fn run<J: Job>(job: J) -> Result<(), Error> {
 
 pub async fn run_scheduled<S: Scheduled>(task: S) -> Result<(), Error> {
     crate::telemetry::init();
-    let app = Arc::new(start().await?);
+    let app = Arc::new(start(App::from_env_scheduled()).await?);
     let task = Arc::new(task);
     lambda_runtime::run(service_fn(move |ev: LambdaEvent<Value>| {
         let (app, task) = (app.clone(), task.clone());
@@ -82,8 +82,8 @@ pub async fn run_scheduled<S: Scheduled>(task: S) -> Result<(), Error> {
     .await
 }
 
-async fn start() -> Result<App, Error> {
-    match App::from_env().await {
+async fn start(cold_start: impl Future<Output = Result<App, crate::app::StartupError>>) -> Result<App, Error> {
+    match cold_start.await {
         Ok(app) => Ok(app),
         Err(e) => {
             tracing::error!("cold start failed: {e}");

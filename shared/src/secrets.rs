@@ -14,7 +14,10 @@ pub async fn resolve(config: &Config, aws: Option<&aws_config::SdkConfig>) -> Re
         client.as_ref(),
     )
     .await?;
-    let webhook_secret = fetch("WEBHOOK_SECRET_SECRET_ID", &config.webhook_secret, client.as_ref()).await?;
+    let webhook_secret = match &config.webhook_secret {
+        Some(source) => Some(fetch("WEBHOOK_SECRET_SECRET_ID", source, client.as_ref()).await?),
+        None => None,
+    };
     let simpli_api_key = match &config.simpli_api_key {
         Some(source) => Some(fetch("SIMPLI_API_KEY_SECRET_ID", source, client.as_ref()).await?),
         None => None,

@@ -99,7 +99,7 @@ async fn run(n: usize) {
     let config = e2e::config_for(fd_addr, simpli_addr, &[("JOB_QUEUE_URL", &queues.url)]);
     let secrets = Secrets {
         freshdesk_api_key: e2e::API_KEY.to_string().into(),
-        webhook_secret: e2e::SECRET.to_string().into(),
+        webhook_secret: Some(e2e::SECRET.to_string().into()),
         simpli_api_key: None,
     };
     let app = App::with_parts(config, secrets, Arc::new(MemoryDedupStore::new()), Some(queue)).expect("app");

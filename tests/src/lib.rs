@@ -95,7 +95,7 @@ pub fn build_app(
     let config = config_for(fd_addr, simpli_addr, env);
     let secrets = Secrets {
         freshdesk_api_key: API_KEY.to_string().into(),
-        webhook_secret: SECRET.to_string().into(),
+        webhook_secret: Some(SECRET.to_string().into()),
         simpli_api_key: None,
     };
     App::with_parts(config, secrets, store, None).expect("app")

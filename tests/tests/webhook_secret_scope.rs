@@ -1,0 +1,54 @@
+//! The webhook secret goes only where webhooks arrive: the real binaries under the Lambda
+//! Runtime API stand-in. A webhook function cannot start without it; kb-sync, whose role
+//! cannot read it, starts and runs without it.
+
+use std::time::Duration;
+
+use e2e::runtime_api::{wait_until, FunctionProcess, RuntimeApi};
+use serde_json::json;
+use sim::{FreshdeskSim, SimpliSim};
+
+fn env_without_secret(fd: std::net::SocketAddr, simpli: std::net::SocketAddr) -> Vec<(String, String)> {
+    let base = format!("http://{simpli}");
+    let mut env = vec![
+        ("FRESHDESK_BASE_URL".to_string(), FreshdeskSim::base_url(fd)),
+        ("FRESHDESK_API_KEY".to_string(), e2e::API_KEY.to_string()),
+    ];
+    for var in ["TRIAGE_URL", "REPLY_URL", "SENTIMENT_URL", "QA_URL", "KB_URL"] {
+        env.push((var.to_string(), base.clone()));
+    }
+    env
+}
+
+#[tokio::test]
+async fn a_webhook_function_without_the_secret_fails_its_cold_start_naming_it() {
+    let runtime = RuntimeApi::start("ticket-created").await.unwrap();
+    let env = env_without_secret("127.0.0.1:9".parse().unwrap(), "127.0.0.1:9".parse().unwrap());
+    let worker = FunctionProcess::spawn("ticket-created", &runtime, &env).unwrap();
+    assert!(
+        wait_until(Duration::from_secs(30), || async { !runtime.init_errors().is_empty() }).await,
+        "{}",
+        worker.log()
+    );
+    let reported = runtime.init_errors()[0].to_string();
+    assert!(reported.contains("WEBHOOK_SECRET"), "{reported}");
+    assert_eq!(runtime.polls(), 0);
+}
+
+#[tokio::test]
+async fn kb_sync_starts_and_runs_without_the_webhook_secret() {
+    let fd = FreshdeskSim::seeded_demo(e2e::API_KEY);
+    let simpli = SimpliSim::new();
+    let fd_addr = fd.start(0).await.unwrap();
+    let simpli_addr = simpli.start(0).await.unwrap();
+    let runtime = RuntimeApi::start("kb-sync").await.unwrap();
+    let worker = FunctionProcess::spawn("kb-sync", &runtime, &env_without_secret(fd_addr, simpli_addr)).unwrap();
+    let schedule = json!({"version": "0", "detail-type": "Scheduled Event", "source": "aws.scheduler", "detail": {}});
+    let summary = runtime
+        .invoke(schedule, Duration::from_secs(30))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}\n{}", worker.log()));
+    assert_eq!(summary["status"], "complete", "{summary}");
+    assert_eq!(summary["pushed"], 5, "{summary}");
+    assert!(runtime.init_errors().is_empty());
+}
