@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use secrecy::SecretString;
 use tokio::sync::OnceCell;
 
@@ -70,6 +71,10 @@ impl App {
             Some(
                 aws_config::defaults(aws_config::BehaviorVersion::latest())
                     .http_client(crate::http::LazySdkHttp::shared())
+                    .timeout_config(crate::http::aws_timeouts())
+                    // Small JSON bodies from DynamoDB/SQS: a stalled-stream watchdog per call is
+                    // CPU spent for nothing; the operation timeouts bound a stalled call.
+                    .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
                     .load()
                     .await,
             )

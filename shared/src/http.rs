@@ -31,6 +31,17 @@ impl LazyHttp {
     }
 }
 
+/// Every AWS call is bounded, so the bookkeeping after a job (release, visibility change, the
+/// batch answer) cannot hang past the invocation's deadline: DynamoDB and SQS answer in
+/// milliseconds, and an attempt that takes seconds is better cut and retried once.
+pub fn aws_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_secs(4))
+        .build()
+}
+
 /// The AWS SDK's HTTPS client, built on the first AWS call instead of when the SDK config is
 /// loaded (its root certificates cost as much as reqwest's).
 #[derive(Debug, Default)]
