@@ -72,3 +72,17 @@ async fn in_queue_mode_a_ticket_deleted_meanwhile_is_acknowledged_and_never_dead
     assert_eq!(queue_total(&sqs, &queues.dlq_url).await, 0, "never the DLQ");
     assert_completed_as_skipped(store.as_ref(), "ticket-created#101").await;
 }
+
+#[tokio::test]
+async fn simpli_answers_with_null_optional_fields_are_read_as_absent() {
+    let h = Harness::start(Store::Memory).await;
+    h.simpli.set_response(
+        "/evaluate",
+        serde_json::json!({"overall_score": 0.7, "dimensions": {"empathy": null}, "coaching_notes": null}),
+    );
+    let (status, body) = invoke(&h.app, &TicketResolved, event("ticket-resolved.json")).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("processed")), "{body}");
+    let notes = h.fd.notes(104);
+    let note = notes[0]["body"].as_str().unwrap_or_default();
+    assert_eq!(note, "<p><strong>QA Score: 70%</strong></p>");
+}
