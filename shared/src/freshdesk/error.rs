@@ -94,6 +94,11 @@ impl FreshdeskError {
                 errors: parsed.errors,
             },
             s if s >= 500 => Self::Server { status: s },
+            s @ 300..=399 => Self::Client {
+                status: s,
+                code: "redirect_not_followed".into(),
+                message: "redirects are not followed: check FRESHDESK_DOMAIN / FRESHDESK_BASE_URL".into(),
+            },
             s => Self::Client {
                 status: s,
                 code: parsed

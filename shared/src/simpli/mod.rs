@@ -217,11 +217,11 @@ impl SimpliClients {
             });
         }
         let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        let code = body
-            .get("error_code")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+        let code = match body.get("error_code").and_then(Value::as_str) {
+            Some(code) => code.to_string(),
+            None if status.is_redirection() => "redirect_not_followed".to_string(),
+            None => String::new(),
+        };
         let detail = match body.get("detail") {
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
