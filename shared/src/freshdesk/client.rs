@@ -19,6 +19,7 @@ use super::error::FreshdeskError;
 use super::models::*;
 use super::pacing::Pacer;
 use crate::retry::{self, Decision};
+use crate::text::redact_quoted;
 
 /// Attempts per call for 5xx/transport failures (429 is bounded by the deadline instead).
 const MAX_ATTEMPTS: u32 = 3;
@@ -254,8 +255,9 @@ impl FreshdeskClient {
                         let value = if bytes.is_empty() || status == StatusCode::NO_CONTENT {
                             Value::Null
                         } else {
-                            serde_json::from_slice(&bytes)
-                                .map_err(|e| FreshdeskError::Decode(format!("{what}: {e}")))?
+                            serde_json::from_slice(&bytes).map_err(|e| {
+                                FreshdeskError::Decode(format!("{what}: {}", redact_quoted(&e.to_string())))
+                            })?
                         };
                         return Ok((value, headers));
                     }
@@ -341,7 +343,7 @@ fn outcome_unknown(method: &Method, status: Option<u16>, never_sent: bool) -> bo
 }
 
 fn decode<T: DeserializeOwned>(value: Value) -> Result<T, FreshdeskError> {
-    serde_json::from_value(value).map_err(|e| FreshdeskError::Decode(e.to_string()))
+    serde_json::from_value(value).map_err(|e| FreshdeskError::Decode(redact_quoted(&e.to_string())))
 }
 
 fn header_u32(headers: &HeaderMap, name: &str) -> Option<u32> {
