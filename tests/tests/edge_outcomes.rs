@@ -86,3 +86,16 @@ async fn simpli_answers_with_null_optional_fields_are_read_as_absent() {
     let note = notes[0]["body"].as_str().unwrap_or_default();
     assert_eq!(note, "<p><strong>QA Score: 70%</strong></p>");
 }
+
+#[tokio::test]
+async fn a_ticket_that_already_holds_every_value_gets_no_put() {
+    let h = Harness::start(Store::Memory).await;
+    let (_, body) = invoke(&h.app, &TicketCreated, event("ticket-created.json")).await;
+    assert_eq!(body["status"], "processed", "{body}");
+    assert_eq!(h.fd.count("PUT", "/tickets/101"), 1);
+    // The same job again (a replay with its record gone): the ticket already holds it all.
+    let fresh = e2e::build_app(h.fd_addr, h.simpli_addr, Arc::new(MemoryDedupStore::new()), &[]);
+    let (_, body) = invoke(&fresh, &TicketCreated, event("ticket-created.json")).await;
+    assert_eq!(body["status"], "processed", "{body}");
+    assert_eq!(h.fd.count("PUT", "/tickets/101"), 1, "an empty PUT is not sent");
+}
