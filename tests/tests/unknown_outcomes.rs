@@ -5,9 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use e2e::hooked_store::HookedStore;
 use e2e::{build_app, event, invoke, Harness, Store};
 use serde_json::{json, Value};
-use shared::dedup::{now_ms, Claim, ClaimOutcome, DedupError, DedupRecord, DedupStore, MemoryDedupStore, IN_PROGRESS};
+use shared::dedup::{now_ms, ClaimOutcome, DedupStore, MemoryDedupStore, IN_PROGRESS};
 use sim::Fault;
 use ticket_created::TicketCreated;
 use ticket_resolved::TicketResolved;
@@ -78,52 +79,10 @@ async fn ticket_resolved_note_whose_connection_drops_after_the_write_ends_with_e
     assert_eq!(h.fd.count("POST", "/tickets/104/notes"), 1, "never re-sent");
 }
 
-/// A store that runs `before_claim` just before each claim: what another attempt did between
-/// this attempt's first reads and its claim.
-struct BeforeClaim {
-    inner: MemoryDedupStore,
-    before_claim: Box<dyn Fn() + Send + Sync>,
-}
-
-impl std::fmt::Debug for BeforeClaim {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BeforeClaim").field("inner", &self.inner).finish()
-    }
-}
-
-#[async_trait::async_trait]
-impl DedupStore for BeforeClaim {
-    async fn claim(&self, key: &str, now_ms: u64, lease: Duration, ttl: Duration) -> Result<ClaimOutcome, DedupError> {
-        (self.before_claim)();
-        self.inner.claim(key, now_ms, lease, ttl).await
-    }
-    async fn record_step(&self, claim: &Claim, step: &str) -> Result<(), DedupError> {
-        self.inner.record_step(claim, step).await
-    }
-    async fn release(&self, claim: &Claim) -> Result<(), DedupError> {
-        self.inner.release(claim).await
-    }
-    async fn complete(&self, claim: &Claim, outcome: &str) -> Result<(), DedupError> {
-        self.inner.complete(claim, outcome).await
-    }
-    async fn fail(&self, claim: &Claim, error: &str) -> Result<(), DedupError> {
-        self.inner.fail(claim, error).await
-    }
-    async fn get(&self, key: &str) -> Result<Option<DedupRecord>, DedupError> {
-        self.inner.get(key).await
-    }
-    async fn get_marker(&self, key: &str) -> Result<Option<String>, DedupError> {
-        self.inner.get_marker(key).await
-    }
-    async fn put_marker(&self, key: &str, value: &str) -> Result<(), DedupError> {
-        self.inner.put_marker(key, value).await
-    }
-}
-
 #[tokio::test]
 async fn ticket_resolved_adopts_a_note_posted_between_its_first_reads_and_its_claim() {
     let h = Harness::start(Store::Memory).await;
-    let inner = MemoryDedupStore::new();
+    let inner = Arc::new(MemoryDedupStore::new());
     // An earlier attempt claimed, posted its note without learning the outcome, and released.
     let ClaimOutcome::Claimed(earlier) = inner
         .claim(
@@ -140,14 +99,13 @@ async fn ticket_resolved_adopts_a_note_posted_between_its_first_reads_and_its_cl
     inner.release(&earlier).await.unwrap();
     // Its note lands only now: after this attempt read the ticket, before it claims.
     let fd = h.fd.clone();
-    let before_claim = Box::new(move || {
+    let store = Arc::new(HookedStore::wrapping(inner).before_claim(move || {
         fd.add_conversation(
             104,
             json!({"body": "<p><strong>QA Score: 40%</strong></p>", "body_text": "QA Score: 40%",
                    "private": true, "incoming": false, "source": 2, "user_id": sim::BOT_AGENT_ID}),
         );
-    });
-    let store = Arc::new(BeforeClaim { inner, before_claim });
+    }));
     let app = build_app(h.fd_addr, h.simpli_addr, store.clone(), &[]);
     let (_, body) = invoke(&app, &TicketResolved, event("ticket-resolved.json")).await;
     assert_eq!(body["status"], "processed", "{body}");
