@@ -95,3 +95,12 @@ async fn the_clock_is_checked_before_every_article_not_only_every_folder() {
     assert_eq!(second["status"], "partial", "{second}");
     assert_eq!(second["resume_folder"], folder, "{second}");
 }
+
+#[tokio::test]
+async fn a_folder_deleted_during_the_run_is_skipped_not_an_error() {
+    let h = Harness::start(Store::Memory).await;
+    h.fd.inject(sim::Fault::status("GET", "/solutions/folders/2001/articles", 404));
+    let summary = run(&h, 60).await;
+    assert_eq!(summary["status"], "complete", "{summary}");
+    assert!(summary["pushed"].as_u64().unwrap_or(0) >= 1, "{summary}");
+}

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use shared::freshdesk::{Article, Folder};
+use shared::freshdesk::{Article, Folder, FreshdeskError};
 use shared::lambda::Scheduled;
 use shared::simpli::models::KbArticle;
 use shared::text::html_to_text;
@@ -143,7 +143,14 @@ async fn sync_folder(app: &App, folder: &Folder, budget: Budget, counts: &mut Co
     if budget.spent() {
         return Ok(false);
     }
-    for article in app.freshdesk.folder_articles(folder.id, budget.work_until).await? {
+    let articles = match app.freshdesk.folder_articles(folder.id, budget.work_until).await {
+        Err(FreshdeskError::NotFound { .. }) => {
+            tracing::info!(folder = folder.id, "folder deleted since the walk; skipped");
+            return Ok(true);
+        }
+        other => other?,
+    };
+    for article in articles {
         if article.status != Article::PUBLISHED {
             counts.drafts += 1;
             continue;
