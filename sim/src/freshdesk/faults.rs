@@ -25,7 +25,8 @@ pub enum FaultKind {
     /// status instead of the result: the client cannot tell whether it worked.
     AfterWrite { status: u16 },
     /// Handle the request normally (the write is applied), then close the
-    /// connection without an answer.
+    /// connection without an answer. The request log keeps the status the
+    /// write got, which the caller never saw.
     DropAfterWrite,
 }
 
