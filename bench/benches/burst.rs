@@ -129,7 +129,8 @@ async fn run_row(label: &str, n: usize, at_floor: bool, first_id: u64) {
                     let report =
                         run_job(&app, &TicketCreated, id, deadline, format!("burst-w{w}-{id}-{attempt}")).await;
                     let delay = match &report.result {
-                        Ok(Outcome::Processed(_) | Outcome::Duplicate | Outcome::Skipped(_)) => None,
+                        Ok(Outcome::Processed(_) | Outcome::Duplicate | Outcome::Skipped(_))
+                        | Err(JobError::Gone { .. }) => None,
                         Ok(Outcome::InProgress { retry_after }) => Some(*retry_after),
                         Err(JobError::Retryable {
                             retry_after: Some(after),

@@ -141,7 +141,9 @@ async fn sqs_record<J: Job>(app: &App, job: &J, record: SqsMessage, deadline: In
     };
     let report = run_job(app, job, msg.ticket_id, deadline, msg.request_id.clone()).await;
     let delay = match &report.result {
-        Ok(Outcome::Processed(_) | Outcome::Duplicate | Outcome::Skipped(_)) => return true,
+        Ok(Outcome::Processed(_) | Outcome::Duplicate | Outcome::Skipped(_)) | Err(JobError::Gone { .. }) => {
+            return true
+        }
         Ok(Outcome::InProgress { retry_after }) => *retry_after,
         Err(JobError::Retryable {
             retry_after: Some(after),

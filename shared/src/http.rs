@@ -3,6 +3,7 @@
 //! Building it loads the platform's root certificates (~150 files, several ms of CPU). A
 //! container that only answers webhooks in queue mode never calls Freshdesk or Simpli, and a
 //! job container needs it only once its first job starts — so the cold start stays short.
+//! It follows no redirects.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -21,6 +22,9 @@ impl LazyHttp {
             .get_or_init(|| {
                 reqwest::Client::builder()
                     .connect_timeout(Duration::from_secs(5))
+                    // A redirect would re-send the request (and its API key) somewhere we did
+                    // not configure; a 3xx is an error to fix, not a hop to take.
+                    .redirect(reqwest::redirect::Policy::none())
                     .pool_idle_timeout(Duration::from_secs(50))
                     .user_agent(concat!("simpli-freshdesk/", env!("CARGO_PKG_VERSION")))
                     .build()

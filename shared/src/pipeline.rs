@@ -51,6 +51,10 @@ pub enum JobError {
     /// A retry cannot help until someone fixes something.
     #[error("{cause}")]
     Fatal { cause: String },
+    /// What the job writes to was deleted meanwhile (a Freshdesk 404 after the job began):
+    /// nothing is wrong and a retry cannot help, so the job ends `skipped`.
+    #[error("{cause}")]
+    Gone { cause: String },
 }
 
 impl JobError {
@@ -60,14 +64,16 @@ impl JobError {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::Retryable { retry_after, .. } => *retry_after,
-            Self::Fatal { .. } => None,
+            Self::Fatal { .. } | Self::Gone { .. } => None,
         }
     }
 }
 
 impl From<FreshdeskError> for JobError {
     fn from(e: FreshdeskError) -> Self {
-        if e.is_retryable() {
+        if matches!(e, FreshdeskError::NotFound { .. }) {
+            JobError::Gone { cause: e.to_string() }
+        } else if e.is_retryable() {
             JobError::Retryable {
                 retry_after: e.retry_after(),
                 cause: e.to_string(),
@@ -101,7 +107,8 @@ impl From<DedupError> for JobError {
 }
 
 /// Collects the failures of independent writes, so one failed write does not stop the others;
-/// a retryable failure outranks a fatal one (the retry may fix both).
+/// a retryable failure outranks the others (the retry may fix them all), and a record gone
+/// meanwhile outranks a fatal failure (nothing is left to fix).
 #[derive(Debug, Default)]
 pub struct Failures(Vec<JobError>);
 
@@ -120,6 +127,8 @@ impl Failures {
         if self.0.iter().any(JobError::is_retryable) {
             let retry_after = self.0.iter().filter_map(JobError::retry_after).max();
             Err(JobError::Retryable { cause, retry_after })
+        } else if self.0.iter().any(|e| matches!(e, JobError::Gone { .. })) {
+            Err(JobError::Gone { cause })
         } else {
             Err(JobError::Fatal { cause })
         }
@@ -268,7 +277,7 @@ impl JobReport {
             Ok(Outcome::Processed(_)) => "processed",
             Ok(Outcome::Duplicate) => "duplicate",
             Ok(Outcome::InProgress { .. }) => "in_progress",
-            Ok(Outcome::Skipped(_)) => "skipped",
+            Ok(Outcome::Skipped(_)) | Err(JobError::Gone { .. }) => "skipped",
             Err(JobError::Retryable { .. }) => "retried",
             Err(JobError::Fatal { .. }) => "failed",
         }
@@ -285,7 +294,7 @@ impl JobReport {
             }
             Ok(Outcome::Duplicate) => (200, base("duplicate")),
             Ok(Outcome::InProgress { .. }) => (200, base("in_progress")),
-            Ok(Outcome::Skipped(reason)) => {
+            Ok(Outcome::Skipped(reason)) | Err(JobError::Gone { cause: reason }) => {
                 let mut body = base("skipped");
                 body["reason"] = json!(reason);
                 (200, body)
@@ -352,6 +361,10 @@ pub async fn run_job<J: Job>(app: &App, job: &J, ticket_id: u64, deadline: Insta
             })
         }
     };
+    let result = match result {
+        Err(JobError::Gone { cause }) => Ok(Outcome::Skipped(format!("gone meanwhile: {cause}"))),
+        other => other,
+    };
     let result = settle(&ctx, result).await;
     let report = JobReport {
         event: J::EVENT,
@@ -375,7 +388,9 @@ async fn settle(ctx: &JobCtx<'_>, result: Result<Outcome, JobError>) -> Result<O
                 .complete(&claim, crate::text::truncate_chars(&summary.to_string(), 1000))
                 .await
         }
-        Ok(Outcome::Skipped(reason)) => store.complete(&claim, &format!("skipped: {reason}")).await,
+        Ok(Outcome::Skipped(reason)) | Err(JobError::Gone { cause: reason }) => {
+            store.complete(&claim, &format!("skipped: {reason}")).await
+        }
         Ok(_) => Ok(()),
         Err(JobError::Retryable { .. }) => store.release(&claim).await,
         Err(JobError::Fatal { cause }) => store.fail(&claim, crate::text::truncate_chars(cause, 1000)).await,

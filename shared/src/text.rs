@@ -116,9 +116,50 @@ pub fn truncate_chars(s: &str, max: usize) -> &str {
     }
 }
 
+/// A parse error's text with every double-quoted value blanked out (`string "…"`): serde
+/// quotes the value it could not read, which may be a customer's words. Field names, which
+/// serde puts in backticks, stay.
+pub fn redact_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c != '"' {
+            continue;
+        }
+        out.push('…');
+        while let Some(q) = chars.next() {
+            match q {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => {
+                    out.push('"');
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_errors_lose_the_quoted_values_but_keep_field_names() {
+        let e = serde_json::from_str::<std::collections::HashMap<String, u64>>(r#"{"a": "call me at \"555\" now"}"#)
+            .unwrap_err();
+        let redacted = redact_quoted(&e.to_string());
+        assert!(!redacted.contains("555"), "{redacted}");
+        assert!(
+            redacted.starts_with("invalid type: string \"…\", expected u64"),
+            "{redacted}"
+        );
+        assert_eq!(redact_quoted("missing field `id`"), "missing field `id`");
+    }
 
     #[test]
     fn html_becomes_readable_text() {

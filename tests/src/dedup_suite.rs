@@ -100,6 +100,36 @@ pub async fn failed_records_the_cause_and_can_be_claimed_again(store: &dyn Dedup
     assert_eq!(store.get(&k).await.unwrap().unwrap().error, None);
 }
 
+/// Released and `FAILED` records outlive a dead-lettered message (kept 14 days), so a replay
+/// on day 9 or day 13 still finds the steps already done.
+pub async fn released_and_failed_records_outlive_the_dead_letter_queue(store: &dyn DedupStore) {
+    const DAY_MS: u64 = 24 * 3600 * 1000;
+    for give_up in ["release", "fail"] {
+        let k = key(give_up);
+        let c = claimed(store, &k, NOW).await;
+        store.record_step(&c, "note").await.unwrap();
+        if give_up == "release" {
+            store.release(&c).await.unwrap();
+        } else {
+            store.fail(&c, "freshdesk 400: type invalid_value").await.unwrap();
+        }
+        let expires_at = store.get(&k).await.unwrap().unwrap().expires_at.expect("expires_at");
+        assert!(
+            expires_at >= c.lease_until_ms / 1000 + 15 * 24 * 3600,
+            "{give_up}: expires_at {expires_at} is less than 15 days on"
+        );
+        for day in [9, 13] {
+            let replay_at = NOW + day * DAY_MS;
+            assert!(
+                expires_at > replay_at / 1000,
+                "{give_up}: gone before a replay on day {day}"
+            );
+        }
+        let replay = claimed(store, &k, NOW + 13 * DAY_MS).await;
+        assert!(replay.steps.contains("note"), "{give_up}: {:?}", replay.steps);
+    }
+}
+
 pub async fn only_one_of_many_concurrent_claims_wins(store: &dyn DedupStore) {
     let k = key("race");
     let outcomes = futures_join_all(store, &k).await;
@@ -141,6 +171,7 @@ pub async fn run_all(store: &dyn DedupStore) {
     expired_lease_is_reclaimed_with_its_steps(store).await;
     release_keeps_steps_and_frees_the_key(store).await;
     failed_records_the_cause_and_can_be_claimed_again(store).await;
+    released_and_failed_records_outlive_the_dead_letter_queue(store).await;
     only_one_of_many_concurrent_claims_wins(store).await;
     markers_round_trip_without_expiry(store).await;
 }

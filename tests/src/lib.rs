@@ -224,4 +224,5 @@ pub async fn dynamo_store() -> DynamoDedupStore {
     DynamoDedupStore::new(client, table)
 }
 pub mod dedup_suite;
+pub mod hooked_store;
 pub mod runtime_api;

@@ -116,7 +116,11 @@ impl Job for TicketCreated {
                 _ => None,
             };
             let update = ticket_update(&app.config, &account, &ticket, &class, &routing, sentiment.as_ref());
-            app.freshdesk.update_ticket(ticket.id, &update, ctx.deadline).await?;
+            if update.is_empty() {
+                tracing::info!("the ticket already holds every value; no PUT sent");
+            } else {
+                app.freshdesk.update_ticket(ticket.id, &update, ctx.deadline).await?;
+            }
             ctx.step(STEP_TICKET).await?;
             Ok::<_, JobError>(Some(json!({
                 "category": class.category,
@@ -249,6 +253,8 @@ pub fn ticket_update(
             "confidence",
         );
     }
+    // Partial PUT: a field that already holds the value is not sent again.
+    fields.retain(|name, value| ticket.custom_fields.get(name) != Some(value));
     update.custom_fields = fields;
 
     let mut added = Vec::new();

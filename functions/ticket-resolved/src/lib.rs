@@ -62,13 +62,15 @@ impl Job for TicketResolved {
         let Some(resolved_at) = stats.resolved_at.or(stats.closed_at) else {
             return Ok(Outcome::Skipped("ticket is not resolved".into()));
         };
-        let conversations = app.freshdesk.conversations(ticket.id, ctx.deadline).await?;
         if let Some(early) = ctx
             .claim(format!("{}#{}#{}", Self::EVENT, ticket.id, resolved_at))
             .await?
         {
             return Ok(early);
         }
+        // Read after the claim: a note posted by an earlier attempt up to the moment we took
+        // over is in this list, so it is adopted rather than posted twice.
+        let conversations = app.freshdesk.conversations(ticket.id, ctx.deadline).await?;
         if ctx
             .adopt_note(STEP_NOTE, &conversations, shared::notes::QA_TITLE, Some(&resolved_at))
             .await?

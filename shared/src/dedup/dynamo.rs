@@ -138,8 +138,12 @@ impl DedupStore for DynamoDedupStore {
     }
 
     async fn release(&self, claim: &Claim) -> Result<(), DedupError> {
-        self.held_update(claim, "SET lease_until = :zero", vec![(":zero", n(0))])
-            .await
+        self.held_update(
+            claim,
+            "SET lease_until = :zero, expires_at = :exp",
+            vec![(":zero", n(0)), (":exp", n(replay_expiry(claim)))],
+        )
+        .await
     }
 
     async fn complete(&self, claim: &Claim, outcome: &str) -> Result<(), DedupError> {
@@ -154,8 +158,13 @@ impl DedupStore for DynamoDedupStore {
     async fn fail(&self, claim: &Claim, error: &str) -> Result<(), DedupError> {
         self.held_update(
             claim,
-            "SET #st = :failed, #err = :error, lease_until = :zero",
-            vec![(":failed", s(FAILED)), (":error", s(error)), (":zero", n(0))],
+            "SET #st = :failed, #err = :error, lease_until = :zero, expires_at = :exp",
+            vec![
+                (":failed", s(FAILED)),
+                (":error", s(error)),
+                (":zero", n(0)),
+                (":exp", n(replay_expiry(claim))),
+            ],
         )
         .await
     }

@@ -75,7 +75,15 @@ impl DedupStore for MemoryDedupStore {
     }
 
     async fn release(&self, claim: &Claim) -> Result<(), DedupError> {
-        self.with_held(claim, |r| r.lease_until_ms = 0, true)
+        let expires_at = replay_expiry(claim);
+        self.with_held(
+            claim,
+            |r| {
+                r.lease_until_ms = 0;
+                r.expires_at = r.expires_at.max(Some(expires_at));
+            },
+            true,
+        )
     }
 
     async fn complete(&self, claim: &Claim, outcome: &str) -> Result<(), DedupError> {
@@ -91,12 +99,14 @@ impl DedupStore for MemoryDedupStore {
     }
 
     async fn fail(&self, claim: &Claim, error: &str) -> Result<(), DedupError> {
+        let expires_at = replay_expiry(claim);
         self.with_held(
             claim,
             |r| {
                 r.status = FAILED.into();
                 r.error = Some(error.to_string());
                 r.lease_until_ms = 0;
+                r.expires_at = r.expires_at.max(Some(expires_at));
             },
             true,
         )

@@ -91,6 +91,17 @@ pub trait DedupStore: Send + Sync + std::fmt::Debug {
     async fn put_marker(&self, key: &str, value: &str) -> Result<(), DedupError>;
 }
 
+/// How long a released or `FAILED` record is kept at the least. A job's message can wait in the
+/// dead-letter queue for 14 days before someone replays it; the replay must still find the
+/// steps already done (or it posts a second note), so the record outlives the message.
+pub const REPLAY_TTL: Duration = Duration::from_secs(15 * 24 * 3600);
+
+/// `expires_at` (epoch s) for a record `claim` gives up: [`REPLAY_TTL`] from now, or from the
+/// end of the claim's lease if that is later (so the bound holds whatever clock the claim used).
+pub fn replay_expiry(claim: &Claim) -> u64 {
+    now_ms().max(claim.lease_until_ms) / 1000 + REPLAY_TTL.as_secs()
+}
+
 pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

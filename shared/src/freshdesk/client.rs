@@ -1,6 +1,7 @@
 //! The Freshdesk API v2 client: Basic auth, JSON, partial PUTs, `Link` pagination, pacing under
 //! the account's rate limit, `Retry-After` on 429 and jittered backoff on 5xx, all bounded by
-//! the caller's deadline.
+//! the caller's deadline. A POST whose outcome is unknown (5xx, timeout, connection lost after
+//! sending) is never repeated: it may have created the note, and the next attempt adopts it.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,6 +19,7 @@ use super::error::FreshdeskError;
 use super::models::*;
 use super::pacing::Pacer;
 use crate::retry::{self, Decision};
+use crate::text::redact_quoted;
 
 /// Attempts per call for 5xx/transport failures (429 is bounded by the deadline instead).
 const MAX_ATTEMPTS: u32 = 3;
@@ -235,7 +237,7 @@ impl FreshdeskClient {
             }
             let started = Instant::now();
             let result = req.send().await;
-            let (status, retry_after, err) = match result {
+            let (status, retry_after, err, never_sent) = match result {
                 Ok(resp) => {
                     let status = resp.status();
                     let headers = resp.headers().clone();
@@ -253,8 +255,9 @@ impl FreshdeskClient {
                         let value = if bytes.is_empty() || status == StatusCode::NO_CONTENT {
                             Value::Null
                         } else {
-                            serde_json::from_slice(&bytes)
-                                .map_err(|e| FreshdeskError::Decode(format!("{what}: {e}")))?
+                            serde_json::from_slice(&bytes).map_err(|e| {
+                                FreshdeskError::Decode(format!("{what}: {}", redact_quoted(&e.to_string())))
+                            })?
                         };
                         return Ok((value, headers));
                     }
@@ -268,6 +271,7 @@ impl FreshdeskClient {
                         Some(status.as_u16()),
                         retry_after,
                         FreshdeskError::from_response(status.as_u16(), &bytes, &what, retry_after),
+                        false,
                     )
                 }
                 Err(e) => {
@@ -276,9 +280,18 @@ impl FreshdeskClient {
                     } else {
                         without_url(&e)
                     };
-                    (None, None, FreshdeskError::Transport(format!("{what}: {cause}")))
+                    (
+                        None,
+                        None,
+                        FreshdeskError::Transport(format!("{what}: {cause}")),
+                        e.is_connect(),
+                    )
                 }
             };
+            if outcome_unknown(&method, status, never_sent) {
+                tracing::warn!(call = %what, status, "outcome unknown: the write may exist; not repeated in this attempt");
+                return Err(err);
+            }
             match retry::decide(
                 status,
                 retry_after,
@@ -317,8 +330,20 @@ impl FreshdeskClient {
     }
 }
 
+/// Whether a failed call may have taken effect and must not be repeated in this attempt: a
+/// POST (a note) that got a 5xx, timed out or lost its connection after sending. A 429 or a
+/// connection that never opened means nothing was created, so those are retried as usual;
+/// GETs and PUTs are idempotent and keep their in-process retries.
+fn outcome_unknown(method: &Method, status: Option<u16>, never_sent: bool) -> bool {
+    *method == Method::POST
+        && match status {
+            Some(s) => s >= 500,
+            None => !never_sent,
+        }
+}
+
 fn decode<T: DeserializeOwned>(value: Value) -> Result<T, FreshdeskError> {
-    serde_json::from_value(value).map_err(|e| FreshdeskError::Decode(e.to_string()))
+    serde_json::from_value(value).map_err(|e| FreshdeskError::Decode(redact_quoted(&e.to_string())))
 }
 
 fn header_u32(headers: &HeaderMap, name: &str) -> Option<u32> {
@@ -368,6 +393,25 @@ mod tests {
         );
         h.insert("link", HeaderValue::from_static("<https://a/x?page=1>; rel=\"prev\""));
         assert_eq!(next_link(&h), None);
+    }
+
+    #[test]
+    fn a_post_that_may_have_been_applied_is_not_retried_but_idempotent_calls_are() {
+        assert!(outcome_unknown(&Method::POST, Some(502), false));
+        assert!(
+            outcome_unknown(&Method::POST, None, false),
+            "timeout or dropped connection"
+        );
+        assert!(
+            !outcome_unknown(&Method::POST, None, true),
+            "never connected: nothing sent"
+        );
+        assert!(
+            !outcome_unknown(&Method::POST, Some(429), false),
+            "rate-limited: not applied"
+        );
+        assert!(!outcome_unknown(&Method::PUT, Some(502), false));
+        assert!(!outcome_unknown(&Method::GET, None, false));
     }
 
     #[test]

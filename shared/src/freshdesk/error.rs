@@ -16,9 +16,10 @@ pub struct FieldError {
     pub code: String,
 }
 
+/// The field and code only: Freshdesk's `message` may quote the value that was sent.
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.field, self.code, self.message)
+        write!(f, "{} {}", self.field, self.code)
     }
 }
 
@@ -33,9 +34,14 @@ pub enum FreshdeskError {
         description: String,
         errors: Vec<FieldError>,
     },
-    /// Other 4xx (401 credentials, 403 permission/plan, 409 conflict, 415, ...).
-    #[error("freshdesk {status} {code}: {message}")]
-    Client { status: u16, code: String, message: String },
+    /// Other 4xx (401 credentials, 403 permission/plan, 409 conflict, 415, ...) and 3xx.
+    /// `hint` is the bridge's own advice, never Freshdesk's message (which may quote input).
+    #[error("freshdesk {status} {code}{}", hint.as_deref().map(|h| format!(": {h}")).unwrap_or_default())]
+    Client {
+        status: u16,
+        code: String,
+        hint: Option<String>,
+    },
     /// 429, or our own pacing found no budget within the deadline.
     #[error("freshdesk rate limit: retry after {}s", retry_after.as_secs())]
     RateLimited { retry_after: Duration },
@@ -77,8 +83,6 @@ impl FreshdeskError {
             errors: Vec<FieldError>,
             #[serde(default)]
             code: Option<String>,
-            #[serde(default)]
-            message: Option<String>,
         }
         let parsed: Body = serde_json::from_slice(body).unwrap_or_default();
         match status {
@@ -87,20 +91,22 @@ impl FreshdeskError {
                 retry_after: retry_after.unwrap_or(Duration::from_secs(60)),
             },
             400 => Self::Validation {
-                description: parsed
-                    .description
-                    .or(parsed.message)
-                    .unwrap_or_else(|| "Bad request".into()),
+                description: parsed.description.unwrap_or_else(|| "Bad request".into()),
                 errors: parsed.errors,
             },
             s if s >= 500 => Self::Server { status: s },
+            s @ 300..=399 => Self::Client {
+                status: s,
+                code: "redirect_not_followed".into(),
+                hint: Some("redirects are not followed: check FRESHDESK_DOMAIN / FRESHDESK_BASE_URL".into()),
+            },
             s => Self::Client {
                 status: s,
                 code: parsed
                     .code
                     .or_else(|| parsed.errors.first().map(|e| e.code.clone()))
                     .unwrap_or_default(),
-                message: parsed.message.or(parsed.description).unwrap_or_default(),
+                hint: None,
             },
         }
     }
@@ -121,6 +127,22 @@ mod tests {
         assert_eq!(errors[0].field, "type");
         assert_eq!(errors[0].code, "invalid_value");
         assert!(e.to_string().contains("type invalid_value"));
+    }
+
+    #[test]
+    fn error_text_names_status_code_and_field_but_never_the_echoed_input() {
+        let echo = "Dana's card 4111";
+        let body = format!(
+            r#"{{"description":"Validation failed","errors":[{{"field":"email","message":"{echo} is not a valid email","code":"invalid_value"}}]}}"#
+        );
+        let e = FreshdeskError::from_response(400, body.as_bytes(), "PUT /contacts/1", None);
+        assert_eq!(e.to_string(), "freshdesk 400 Validation failed: email invalid_value");
+        let body = format!(r#"{{"code":"duplicate_value","message":"{echo} already exists"}}"#);
+        let e = FreshdeskError::from_response(409, body.as_bytes(), "PUT /contacts/1", None);
+        assert_eq!(e.to_string(), "freshdesk 409 duplicate_value");
+        let body = format!(r#"{{"message":"{echo}"}}"#);
+        let e = FreshdeskError::from_response(400, body.as_bytes(), "POST /tickets/1/notes", None);
+        assert!(!e.to_string().contains("4111"), "{e}");
     }
 
     #[test]

@@ -212,7 +212,8 @@ pub fn merge_tags(existing: &[String], added: &[String]) -> Vec<String> {
     out
 }
 
-fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+/// `null` reads as the type's default (empty string, empty list...), as a missing field does.
+pub(crate) fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Default + Deserialize<'de>,

@@ -27,12 +27,14 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SimpliError {
-    #[error("{service} {status} {code}: {detail}")]
+    /// A non-2xx answer: its status, error code and the names of the fields it blamed. The
+    /// `detail` text is left out: a 422's repeats the input (the customer's words).
+    #[error("{service} {status} {code}{}", fields_suffix(fields))]
     Status {
         service: &'static str,
         status: u16,
         code: String,
-        detail: String,
+        fields: Vec<String>,
     },
     #[error("{service} timed out")]
     Timeout { service: &'static str },
@@ -213,26 +215,54 @@ impl SimpliClients {
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| SimpliError::Decode {
                 service,
-                cause: e.to_string(),
+                cause: crate::text::redact_quoted(&e.to_string()),
             });
         }
         let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        let code = body
-            .get("error_code")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        let detail = match body.get("detail") {
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
+        let code = match body.get("error_code").and_then(Value::as_str) {
+            Some(code) => code.to_string(),
+            None if status.is_redirection() => "redirect_not_followed".to_string(),
             None => String::new(),
         };
         Err(SimpliError::Status {
             service,
             status: status.as_u16(),
             code,
-            detail: truncate_chars(&detail, 300).to_string(),
+            fields: blamed_fields(&body),
         })
+    }
+}
+
+/// The field names an error body blames: Simpli's `errors[].field`, or FastAPI's
+/// `detail[].loc` (e.g. `body.text`). Never the messages, which may quote the input.
+fn blamed_fields(body: &Value) -> Vec<String> {
+    let simpli = body.get("errors").and_then(Value::as_array).into_iter().flatten();
+    let fastapi = body.get("detail").and_then(Value::as_array).into_iter().flatten();
+    let mut fields: Vec<String> = simpli
+        .filter_map(|e| e.get("field").and_then(Value::as_str).map(str::to_string))
+        .chain(fastapi.filter_map(|e| {
+            let loc = e.get("loc")?.as_array()?;
+            let parts: Vec<String> = loc
+                .iter()
+                .map(|p| match p {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect();
+            Some(parts.join("."))
+        }))
+        .map(|f| truncate_chars(&f, 64).to_string())
+        .collect();
+    fields.dedup();
+    fields.truncate(10);
+    fields
+}
+
+fn fields_suffix(fields: &[String]) -> String {
+    if fields.is_empty() {
+        String::new()
+    } else {
+        format!(" (fields: {})", fields.join(", "))
     }
 }
 
@@ -334,11 +364,31 @@ mod tests {
             service: "x",
             status,
             code: String::new(),
-            detail: String::new(),
+            fields: Vec::new(),
         };
         assert!(s(503).is_retryable() && s(429).is_retryable() && s(502).is_retryable());
         assert!(!s(422).is_retryable() && !s(401).is_retryable() && !s(404).is_retryable());
         assert!(SimpliError::Timeout { service: "x" }.is_retryable());
+    }
+
+    #[test]
+    fn error_bodies_keep_code_and_field_names_but_never_the_echoed_input() {
+        let secret = "my card 4111 was charged twice";
+        let simpli = serde_json::json!({"error_code": "VALIDATION_ERROR", "detail": format!("Validation error: text: {secret}"),
+            "errors": [{"field": "text", "message": secret}]});
+        let fastapi = serde_json::json!({"detail": [{"loc": ["body", "customer_id"], "msg": secret, "type": "string_pattern_mismatch", "input": secret}]});
+        for body in [simpli, fastapi] {
+            let e = SimpliError::Status {
+                service: "sentiment",
+                status: 422,
+                code: body["error_code"].as_str().unwrap_or_default().into(),
+                fields: blamed_fields(&body),
+            };
+            let text = e.to_string();
+            assert!(text.starts_with("sentiment 422"), "{text}");
+            assert!(text.contains("text") || text.contains("body.customer_id"), "{text}");
+            assert!(!text.contains("4111"), "{text}");
+        }
     }
 
     #[test]

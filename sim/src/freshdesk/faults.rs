@@ -21,6 +21,13 @@ pub enum FaultKind {
     RateLimited { retry_after: u64 },
     /// Sleep this long, then handle the request normally (state does change).
     Delay(Duration),
+    /// Handle the request normally (the write is applied), then answer this
+    /// status instead of the result: the client cannot tell whether it worked.
+    AfterWrite { status: u16 },
+    /// Handle the request normally (the write is applied), then close the
+    /// connection without an answer. The request log keeps the status the
+    /// write got, which the caller never saw.
+    DropAfterWrite,
 }
 
 /// One injected fault: applies to the next `times` requests whose method and
@@ -71,6 +78,16 @@ impl Fault {
     /// Delay the request, then serve it normally.
     pub fn delay(method: &str, path: &str, delay: Duration) -> Self {
         Self::new(method, path, FaultKind::Delay(delay))
+    }
+
+    /// Apply the write, then answer `status` (e.g. 502): an unknown outcome.
+    pub fn after_write(method: &str, path: &str, status: u16) -> Self {
+        Self::new(method, path, FaultKind::AfterWrite { status })
+    }
+
+    /// Apply the write, then drop the connection before answering.
+    pub fn drop_after_write(method: &str, path: &str) -> Self {
+        Self::new(method, path, FaultKind::DropAfterWrite)
     }
 
     /// Apply to the next `n` matching requests instead of one.

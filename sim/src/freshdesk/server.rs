@@ -57,11 +57,27 @@ async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
         };
         (d, f)
     };
+    let mut drop_connection = false;
     let resp = if !decision.allowed {
         rate_limited(decision.retry_after)
     } else {
         match fault {
             None => serve(&mut sim.state(), &r),
+            Some(FaultKind::AfterWrite { status }) => {
+                let served = serve(&mut sim.state(), &r);
+                if (200..300).contains(&served.status) {
+                    Resp::json(
+                        status,
+                        json!({"code": "injected_fault", "message": format!("Simulated HTTP {status} after the write")}),
+                    )
+                } else {
+                    served
+                }
+            }
+            Some(FaultKind::DropAfterWrite) => {
+                drop_connection = true;
+                serve(&mut sim.state(), &r)
+            }
             Some(FaultKind::Delay(d)) => {
                 tokio::time::sleep(d).await;
                 serve(&mut sim.state(), &r)
@@ -104,12 +120,23 @@ async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
         at,
     });
     drop(st);
+    if drop_connection {
+        return dropped_connection();
+    }
     resp.with_header("x-ratelimit-total", decision.total.to_string())
         .with_header("x-ratelimit-remaining", remaining.to_string())
         .with_header("x-ratelimit-used-currentrequest", "1".to_string())
         .with_header("x-request-id", format!("fd-sim-{request_id}"))
         .with_header("x-freshdesk-api-version", "latest=v2; requested=v2".to_string())
         .into_axum()
+}
+
+/// A response whose body fails before anything is written: the server closes the connection
+/// without sending a status line, as a crash or a network cut after the write would.
+fn dropped_connection() -> Response {
+    let failing =
+        futures::stream::once(async { Err::<axum::body::Bytes, _>(std::io::Error::other("connection dropped")) });
+    Response::new(axum::body::Body::from_stream(failing))
 }
 
 fn authorized(st: &State, r: &Req) -> bool {

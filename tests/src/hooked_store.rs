@@ -1,0 +1,89 @@
+//! A dedup store that wraps a real one and lets a test put something between the steps of a
+//! run: an action just before each claim (what another attempt did meanwhile), or a pause on
+//! each marker read (a slow table).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use shared::dedup::{Claim, ClaimOutcome, DedupError, DedupRecord, DedupStore, MemoryDedupStore};
+
+type Hook = Box<dyn Fn() + Send + Sync>;
+
+pub struct HookedStore {
+    inner: Arc<dyn DedupStore>,
+    before_claim: Option<Hook>,
+    marker_read_delay: Duration,
+}
+
+impl HookedStore {
+    /// Wraps an in-memory store that behaves as usual until hooks are added.
+    pub fn new() -> Self {
+        Self::wrapping(Arc::new(MemoryDedupStore::new()))
+    }
+
+    pub fn wrapping(inner: Arc<dyn DedupStore>) -> Self {
+        Self {
+            inner,
+            before_claim: None,
+            marker_read_delay: Duration::ZERO,
+        }
+    }
+
+    /// Runs `hook` just before each claim reaches the store.
+    pub fn before_claim(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
+        self.before_claim = Some(Box::new(hook));
+        self
+    }
+
+    /// Pauses each marker read for `delay`.
+    pub fn slow_marker_reads(mut self, delay: Duration) -> Self {
+        self.marker_read_delay = delay;
+        self
+    }
+}
+
+impl Default for HookedStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for HookedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HookedStore")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl DedupStore for HookedStore {
+    async fn claim(&self, key: &str, now_ms: u64, lease: Duration, ttl: Duration) -> Result<ClaimOutcome, DedupError> {
+        if let Some(hook) = &self.before_claim {
+            hook();
+        }
+        self.inner.claim(key, now_ms, lease, ttl).await
+    }
+    async fn record_step(&self, claim: &Claim, step: &str) -> Result<(), DedupError> {
+        self.inner.record_step(claim, step).await
+    }
+    async fn release(&self, claim: &Claim) -> Result<(), DedupError> {
+        self.inner.release(claim).await
+    }
+    async fn complete(&self, claim: &Claim, outcome: &str) -> Result<(), DedupError> {
+        self.inner.complete(claim, outcome).await
+    }
+    async fn fail(&self, claim: &Claim, error: &str) -> Result<(), DedupError> {
+        self.inner.fail(claim, error).await
+    }
+    async fn get(&self, key: &str) -> Result<Option<DedupRecord>, DedupError> {
+        self.inner.get(key).await
+    }
+    async fn get_marker(&self, key: &str) -> Result<Option<String>, DedupError> {
+        tokio::time::sleep(self.marker_read_delay).await;
+        self.inner.get_marker(key).await
+    }
+    async fn put_marker(&self, key: &str, value: &str) -> Result<(), DedupError> {
+        self.inner.put_marker(key, value).await
+    }
+}
