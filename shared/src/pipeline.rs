@@ -4,6 +4,7 @@
 //! bookkeeping, panic safety, the outcome log line and the mapping of failures to retry
 //! decisions, so every function behaves alike.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
@@ -143,6 +144,8 @@ pub struct JobCtx<'a> {
     pub deadline: Instant,
     pub request_id: String,
     claim: Mutex<Option<Claim>>,
+    /// Idempotent writes done in this attempt, recorded when the claim is released or failed.
+    unrecorded: Mutex<BTreeSet<String>>,
 }
 
 impl<'a> JobCtx<'a> {
@@ -154,6 +157,7 @@ impl<'a> JobCtx<'a> {
             deadline,
             request_id,
             claim: Mutex::new(None),
+            unrecorded: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -219,7 +223,26 @@ impl<'a> JobCtx<'a> {
         }
     }
 
-    /// Records a side effect as done (under the lease).
+    /// Marks an idempotent write (a ticket or contact PUT) as done. It costs no write of its
+    /// own: a completed job needs no record of it, and a released or failed one records it
+    /// with the release. A worker killed before that repeats the PUT on its retry, which is
+    /// harmless: the PUT sets the same values again.
+    pub fn step_idempotent(&self, step: &str) {
+        self.unrecorded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(step.to_string());
+        if let Some(held) = self.claim.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            held.steps.insert(step.to_string());
+        }
+        tracing::info!(step, "step done");
+    }
+
+    fn unrecorded(&self) -> BTreeSet<String> {
+        self.unrecorded.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Records a non-idempotent side effect (a note, a KB post) as done, at once, under the lease.
     pub async fn step(&self, step: &str) -> Result<(), JobError> {
         let Some(claim) = self.held() else {
             return Err(JobError::Fatal {
@@ -392,8 +415,11 @@ async fn settle(ctx: &JobCtx<'_>, result: Result<Outcome, JobError>) -> Result<O
             store.complete(&claim, &format!("skipped: {reason}")).await
         }
         Ok(_) => Ok(()),
-        Err(JobError::Retryable { .. }) => store.release(&claim).await,
-        Err(JobError::Fatal { cause }) => store.fail(&claim, crate::text::truncate_chars(cause, 1000)).await,
+        Err(JobError::Retryable { .. }) => store.release_recording(&claim, &ctx.unrecorded()).await,
+        Err(JobError::Fatal { cause }) => {
+            let cause = crate::text::truncate_chars(cause, 1000);
+            store.fail_recording(&claim, cause, &ctx.unrecorded()).await
+        }
     };
     match (settled, result) {
         (Ok(()), r) => r,

@@ -2,6 +2,7 @@
 //! run: an action just before each claim (what another attempt did meanwhile), or a pause on
 //! each marker read (a slow table).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,14 +68,14 @@ impl DedupStore for HookedStore {
     async fn record_step(&self, claim: &Claim, step: &str) -> Result<(), DedupError> {
         self.inner.record_step(claim, step).await
     }
-    async fn release(&self, claim: &Claim) -> Result<(), DedupError> {
-        self.inner.release(claim).await
+    async fn release_recording(&self, claim: &Claim, steps: &BTreeSet<String>) -> Result<(), DedupError> {
+        self.inner.release_recording(claim, steps).await
     }
     async fn complete(&self, claim: &Claim, outcome: &str) -> Result<(), DedupError> {
         self.inner.complete(claim, outcome).await
     }
-    async fn fail(&self, claim: &Claim, error: &str) -> Result<(), DedupError> {
-        self.inner.fail(claim, error).await
+    async fn fail_recording(&self, claim: &Claim, error: &str, steps: &BTreeSet<String>) -> Result<(), DedupError> {
+        self.inner.fail_recording(claim, error, steps).await
     }
     async fn get(&self, key: &str) -> Result<Option<DedupRecord>, DedupError> {
         self.inner.get(key).await

@@ -50,7 +50,7 @@ async fn in_queue_mode_a_ticket_deleted_meanwhile_is_acknowledged_and_never_dead
     let config = e2e::config_for(h.fd_addr, h.simpli_addr, &[("JOB_QUEUE_URL", &queues.url)]);
     let secrets = Secrets {
         freshdesk_api_key: e2e::API_KEY.to_string().into(),
-        webhook_secret: e2e::SECRET.to_string().into(),
+        webhook_secret: Some(e2e::SECRET.to_string().into()),
         simpli_api_key: None,
     };
     let store = Arc::new(MemoryDedupStore::new());

@@ -62,7 +62,7 @@ impl Job for CustomerReplied {
                 .update_contact_fields(requester, fields, ctx.deadline)
                 .await
             {
-                Ok(_) => ctx.step("contact").await?,
+                Ok(_) => ctx.step_idempotent("contact"),
                 Err(e) => failures.push(e),
             }
         }
@@ -74,7 +74,7 @@ impl Job for CustomerReplied {
                 ..Default::default()
             };
             match app.freshdesk.update_ticket(ticket.id, &update, ctx.deadline).await {
-                Ok(_) => ctx.step("ticket-tag").await?,
+                Ok(_) => ctx.step_idempotent("ticket-tag"),
                 Err(e) => failures.push(e),
             }
         }

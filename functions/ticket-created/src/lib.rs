@@ -99,7 +99,7 @@ impl Job for TicketCreated {
                     ctx.deadline,
                 )
                 .await?;
-            ctx.step(STEP_CONTACT).await?;
+            ctx.step_idempotent(STEP_CONTACT);
             Ok::<_, JobError>(Some(json!(true)))
         };
         let ticket_put = async {
@@ -121,7 +121,7 @@ impl Job for TicketCreated {
             } else {
                 app.freshdesk.update_ticket(ticket.id, &update, ctx.deadline).await?;
             }
-            ctx.step(STEP_TICKET).await?;
+            ctx.step_idempotent(STEP_TICKET);
             Ok::<_, JobError>(Some(json!({
                 "category": class.category,
                 "urgency": class.urgency,

@@ -76,6 +76,19 @@ impl DynamoDedupStore {
     }
 }
 
+/// `expr` with `ADD steps :steps` when there are steps to add (a string set cannot be empty).
+fn adding_steps<'a>(
+    expr: &str,
+    mut values: Vec<(&'a str, AttributeValue)>,
+    steps: &BTreeSet<String>,
+) -> (String, Vec<(&'a str, AttributeValue)>) {
+    if steps.is_empty() {
+        return (expr.to_string(), values);
+    }
+    values.push((":steps", AttributeValue::Ss(steps.iter().cloned().collect())));
+    (format!("{expr} ADD steps :steps"), values)
+}
+
 #[async_trait::async_trait]
 impl DedupStore for DynamoDedupStore {
     async fn claim(&self, key: &str, now_ms: u64, lease: Duration, ttl: Duration) -> Result<ClaimOutcome, DedupError> {
@@ -137,13 +150,10 @@ impl DedupStore for DynamoDedupStore {
         .await
     }
 
-    async fn release(&self, claim: &Claim) -> Result<(), DedupError> {
-        self.held_update(
-            claim,
-            "SET lease_until = :zero, expires_at = :exp",
-            vec![(":zero", n(0)), (":exp", n(replay_expiry(claim)))],
-        )
-        .await
+    async fn release_recording(&self, claim: &Claim, steps: &BTreeSet<String>) -> Result<(), DedupError> {
+        let values = vec![(":zero", n(0)), (":exp", n(replay_expiry(claim)))];
+        let (expr, values) = adding_steps("SET lease_until = :zero, expires_at = :exp", values, steps);
+        self.held_update(claim, &expr, values).await
     }
 
     async fn complete(&self, claim: &Claim, outcome: &str) -> Result<(), DedupError> {
@@ -155,18 +165,16 @@ impl DedupStore for DynamoDedupStore {
         .await
     }
 
-    async fn fail(&self, claim: &Claim, error: &str) -> Result<(), DedupError> {
-        self.held_update(
-            claim,
-            "SET #st = :failed, #err = :error, lease_until = :zero, expires_at = :exp",
-            vec![
-                (":failed", s(FAILED)),
-                (":error", s(error)),
-                (":zero", n(0)),
-                (":exp", n(replay_expiry(claim))),
-            ],
-        )
-        .await
+    async fn fail_recording(&self, claim: &Claim, error: &str, steps: &BTreeSet<String>) -> Result<(), DedupError> {
+        let values = vec![
+            (":failed", s(FAILED)),
+            (":error", s(error)),
+            (":zero", n(0)),
+            (":exp", n(replay_expiry(claim))),
+        ];
+        let expr = "SET #st = :failed, #err = :error, lease_until = :zero, expires_at = :exp";
+        let (expr, values) = adding_steps(expr, values, steps);
+        self.held_update(claim, &expr, values).await
     }
 
     async fn get(&self, key: &str) -> Result<Option<DedupRecord>, DedupError> {

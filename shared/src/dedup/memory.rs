@@ -74,11 +74,12 @@ impl DedupStore for MemoryDedupStore {
         )
     }
 
-    async fn release(&self, claim: &Claim) -> Result<(), DedupError> {
+    async fn release_recording(&self, claim: &Claim, steps: &BTreeSet<String>) -> Result<(), DedupError> {
         let expires_at = replay_expiry(claim);
         self.with_held(
             claim,
             |r| {
+                r.steps.extend(steps.iter().cloned());
                 r.lease_until_ms = 0;
                 r.expires_at = r.expires_at.max(Some(expires_at));
             },
@@ -98,11 +99,12 @@ impl DedupStore for MemoryDedupStore {
         )
     }
 
-    async fn fail(&self, claim: &Claim, error: &str) -> Result<(), DedupError> {
+    async fn fail_recording(&self, claim: &Claim, error: &str, steps: &BTreeSet<String>) -> Result<(), DedupError> {
         let expires_at = replay_expiry(claim);
         self.with_held(
             claim,
             |r| {
+                r.steps.extend(steps.iter().cloned());
                 r.status = FAILED.into();
                 r.error = Some(error.to_string());
                 r.lease_until_ms = 0;

@@ -79,11 +79,20 @@ pub trait DedupStore: Send + Sync + std::fmt::Debug {
     /// Adds `step` to the record's `steps` while the claim still holds.
     async fn record_step(&self, claim: &Claim, step: &str) -> Result<(), DedupError>;
     /// Gives the lease up (`lease_until = 0`), keeping `steps`, so a retry can claim at once.
-    async fn release(&self, claim: &Claim) -> Result<(), DedupError>;
+    async fn release(&self, claim: &Claim) -> Result<(), DedupError> {
+        self.release_recording(claim, &BTreeSet::new()).await
+    }
+    /// [`DedupStore::release`] that also adds `steps` done in this attempt but not yet recorded
+    /// (idempotent writes, recorded with the release rather than one write each).
+    async fn release_recording(&self, claim: &Claim, steps: &BTreeSet<String>) -> Result<(), DedupError>;
     /// Marks the job `COMPLETED` with a short outcome summary.
     async fn complete(&self, claim: &Claim, outcome: &str) -> Result<(), DedupError>;
     /// Marks the job `FAILED` with its cause (non-retryable failure).
-    async fn fail(&self, claim: &Claim, error: &str) -> Result<(), DedupError>;
+    async fn fail(&self, claim: &Claim, error: &str) -> Result<(), DedupError> {
+        self.fail_recording(claim, error, &BTreeSet::new()).await
+    }
+    /// [`DedupStore::fail`] that also adds `steps` (see [`DedupStore::release_recording`]).
+    async fn fail_recording(&self, claim: &Claim, error: &str, steps: &BTreeSet<String>) -> Result<(), DedupError>;
     /// Reads a record.
     async fn get(&self, key: &str) -> Result<Option<DedupRecord>, DedupError>;
     /// A plain value without expiry (kb-sync's per-article `updated_at` and its cursor).
