@@ -98,7 +98,10 @@ async fn a_delivery_that_meets_a_live_lease_comes_back_after_the_lease_not_the_b
     until_done(&bed, &worker).await;
 
     let stats = handle.stats();
-    assert_eq!(stats.item_failures, 1, "the delivery that met the lease went back: {stats:?}");
+    assert_eq!(
+        stats.item_failures, 1,
+        "the delivery that met the lease went back: {stats:?}"
+    );
     assert_eq!(stats.deleted, 2, "then it was acknowledged as a duplicate: {stats:?}");
     let record = bed.record(&format!("{EVENT}#101")).await.unwrap();
     assert_eq!(record.attempt, 1, "claimed once: {record:?}");
