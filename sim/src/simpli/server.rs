@@ -91,6 +91,9 @@ async fn handle(State(sim): State<SimpliSim>, req: Request) -> Response {
     if status == 429 {
         resp.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
     }
+    if let Some(d) = delay.and_then(|d| HeaderValue::from_str(&d.as_millis().to_string()).ok()) {
+        resp.headers_mut().insert(crate::DELAY_HEADER, d);
+    }
     resp
 }
 
