@@ -406,8 +406,10 @@ impl FunctionProcess {
 }
 
 impl Drop for FunctionProcess {
+    /// Kills the process, then fails the test if its log holds a secret or a ticket body.
     fn drop(&mut self) {
         self.kill();
+        crate::log_scan::assert_no_leaks(&self.package, &self.log());
         if std::env::var_os("E2E_KEEP_LOGS").is_none() {
             let _ = std::fs::remove_file(&self.log);
         }
