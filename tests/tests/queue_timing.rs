@@ -89,13 +89,14 @@ async fn a_delivery_that_meets_a_live_lease_comes_back_after_the_lease_not_the_b
     // Hold the first attempt's ticket PUT so its lease is live when the duplicate claims.
     bed.fd
         .inject(Fault::delay("PUT", "/tickets/101", Duration::from_secs(2)));
-    let worker = bed.spawn_worker();
+    let workers = [bed.spawn_worker(), bed.spawn_worker()];
     webhook_202(&bed).await;
     webhook_202(&bed).await;
-    // One batch of both messages: their records run concurrently, one claims, one meets the lease.
-    let handle = bed.mapping().batch_size(10).start(1);
+    // Both messages in one batch (their records run concurrently) or in two batches on two
+    // pollers and two instances: either way one claims and the other meets its live lease.
+    let handle = bed.mapping().batch_size(10).start(2);
 
-    until_done(&bed, &worker).await;
+    until_done(&bed, &workers[0]).await;
 
     let stats = handle.stats();
     assert_eq!(
