@@ -64,7 +64,7 @@ async fn run_on(h: &Harness, ticket: u64) -> Value {
 }
 
 #[tokio::test]
-async fn triages_own_group_id_wins_over_the_group_map() {
+async fn a_group_id_from_triage_wins_over_the_group_map() {
     let h = harness(FreshdeskSim::seeded_demo(e2e::API_KEY)).await;
     h.simpli.set_route_group("billing", 44);
     let body = run_on(&h, 101).await;
