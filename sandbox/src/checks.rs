@@ -62,14 +62,15 @@ pub fn evaluate(steps: &[StepOutcome], before: &Snapshot, after: &Snapshot, sims
     let step = |id: &str| steps.iter().find(|s| s.id == id);
 
     let (b101, a101) = (before.ticket(101), after.ticket(101));
+    // Triage reads #101 as a medium-urgency billing ticket: Medium (2), and TYPE_MAP's Refund.
     checks.push(check(
-        "#101 has its priority changed",
-        a101["priority"] != b101["priority"],
+        "#101 has its priority changed to Medium (2)",
+        a101["priority"] == 2 && b101["priority"] != 2,
         format!("priority {} → {}", b101["priority"], a101["priority"]),
     ));
     checks.push(check(
-        "#101 has its type set",
-        !a101["type"].is_null() && a101["type"] != b101["type"],
+        "#101 has its type set to Refund",
+        a101["type"] == "Refund" && b101["type"] != "Refund",
         format!("type {} → {}", show(&b101["type"]), show(&a101["type"])),
     ));
     let t101 = tags(a101);

@@ -85,6 +85,11 @@
 
 #![forbid(unsafe_code)]
 
+/// Response header both simulators set when they held a request back on purpose (a
+/// Freshdesk delay fault, a Simpli path delay): the delay in milliseconds, so tests can
+/// assert the fact instead of timing the call.
+pub const DELAY_HEADER: &str = "x-sim-delay-ms";
+
 pub mod freshdesk;
 pub mod simpli;
 mod util;

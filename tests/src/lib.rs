@@ -42,6 +42,7 @@ impl Harness {
     }
 
     pub async fn with(fd: FreshdeskSim, simpli: SimpliSim, store: Store, env: &[(&str, &str)]) -> Harness {
+        log_scan::capture_logs();
         let fd_addr = fd.start(0).await.expect("start freshdesk sim");
         let simpli_addr = simpli.start(0).await.expect("start simpli sim");
         let store: Arc<dyn DedupStore> = match store {
@@ -67,6 +68,13 @@ impl Harness {
     /// Every Freshdesk and Simpli request so far (for "zero outbound calls" checks).
     pub fn outbound_calls(&self) -> usize {
         self.fd.requests().len() + self.simpli.requests().len()
+    }
+}
+
+impl Drop for Harness {
+    /// What the functions logged in this test binary so far must hold no secret and no ticket body.
+    fn drop(&mut self) {
+        log_scan::assert_no_leaks("an in-process function", &log_scan::captured());
     }
 }
 
@@ -225,4 +233,5 @@ pub async fn dynamo_store() -> DynamoDedupStore {
 }
 pub mod dedup_suite;
 pub mod hooked_store;
+pub mod log_scan;
 pub mod runtime_api;

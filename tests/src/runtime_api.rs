@@ -406,8 +406,10 @@ impl FunctionProcess {
 }
 
 impl Drop for FunctionProcess {
+    /// Kills the process, then fails the test if its log holds a secret or a ticket body.
     fn drop(&mut self) {
         self.kill();
+        crate::log_scan::assert_no_leaks(&self.package, &self.log());
         if std::env::var_os("E2E_KEEP_LOGS").is_none() {
             let _ = std::fs::remove_file(&self.log);
         }
@@ -824,12 +826,18 @@ impl Drop for MappingHandle {
 
 // ---------------------------------------------------------------- a whole test bed
 
+/// The queue's own visibility timeout in a test bed: far longer than any test waits, so a
+/// message that comes back in time was brought back by the function's own
+/// `ChangeMessageVisibility` (backoff, `Retry-After`, lease + 1 s), never by the queue.
+pub const LONG_VISIBILITY: Duration = Duration::from_secs(600);
+
 /// Shape of a [`QueueBed`].
 #[derive(Debug, Clone)]
 pub struct BedOptions {
     /// The function package (`ticket-created`, ...).
     pub package: String,
-    /// The queue's visibility timeout.
+    /// The queue's visibility timeout ([`LONG_VISIBILITY`] unless a test needs the queue
+    /// itself to return a message, e.g. after a crash).
     pub visibility: Duration,
     /// Receives before the redrive policy moves a message to the DLQ.
     pub max_receive_count: u32,
@@ -845,7 +853,7 @@ impl BedOptions {
     pub fn new(package: &str) -> Self {
         Self {
             package: package.to_string(),
-            visibility: Duration::from_secs(6),
+            visibility: LONG_VISIBILITY,
             max_receive_count: 10,
             function_timeout: Duration::from_secs(4),
             dlq_url_in_env: true,

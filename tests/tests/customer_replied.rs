@@ -47,15 +47,37 @@ async fn duplicate_reply_delivery_changes_nothing_more() {
 }
 
 #[tokio::test]
-async fn a_new_reply_is_scored_again_and_calm_text_adds_no_tag() {
+async fn a_new_reply_after_a_scored_one_is_scored_again_and_calm_text_adds_no_tag() {
     let h = Harness::start(Store::Memory).await;
+    let (_, first) = invoke(&h.app, &CustomerReplied, event("customer-replied.json")).await;
+    assert_eq!(first["status"], "processed", "{first}");
     h.fd.add_conversation(103, json!({"body": "<div>Thanks, that worked great!</div>", "body_text": "Thanks, that worked great!", "incoming": true, "private": false, "source": 0, "user_id": 5003, "created_at": "2030-01-01T00:00:00Z"}));
     let (_, body) = invoke(&h.app, &CustomerReplied, event("customer-replied.json")).await;
-    assert_eq!(body["status"], "processed", "{body}");
+    assert_eq!(body["status"], "processed", "the new reply is a new job: {body}");
+    assert_ne!(body["result"]["conversation_id"], first["result"]["conversation_id"]);
     assert_eq!(body["result"]["escalation_tagged"], false);
+
+    let scored: Vec<String> = h
+        .simpli
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/analyze")
+        .map(|r| r.body["text"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(scored.len(), 2, "{scored:?}");
+    assert_eq!(scored[1], "Thanks, that worked great!");
+    assert_eq!(
+        h.fd.count("PUT", "/api/v2/contacts/5003"),
+        2,
+        "the contact got the new score"
+    );
     let tags: Vec<String> = serde_json::from_value(h.fd.ticket(103).unwrap()["tags"].clone()).unwrap();
-    assert_eq!(tags, ["shipping"]);
-    assert_eq!(h.fd.applied_puts(103), 0);
+    assert_eq!(
+        tags,
+        ["shipping", "escalation-risk:high"],
+        "the calm reply added no tag"
+    );
+    assert_eq!(h.fd.applied_puts(103), 1, "only the angry reply's tag PUT");
 }
 
 #[tokio::test]

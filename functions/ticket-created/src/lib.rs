@@ -28,11 +28,18 @@ impl Job for TicketCreated {
             Ok(t) => t,
             Err(skipped) => return Ok(skipped),
         };
+        let text = ticket.customer_text();
+        if text.is_empty() {
+            // Nothing to classify, draft from or score: Triage would refuse it (422) and the job
+            // would fail for good, or park in the DLQ, over a ticket that can never change that.
+            return Ok(Outcome::Skipped(
+                "the ticket has neither a subject nor a description".into(),
+            ));
+        }
         if let Some(early) = ctx.claim(format!("{}#{}", Self::EVENT, ticket.id)).await? {
             return Ok(early);
         }
         let account = app.account(ctx.deadline).await?;
-        let text = ticket.customer_text();
         let customer_id = ticket.requester_id.map(|id| id.to_string());
         let has_contact_fields = account.sentiment_score.is_some() || account.escalation_risk.is_some();
 

@@ -80,7 +80,7 @@ async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
             }
             Some(FaultKind::Delay(d)) => {
                 tokio::time::sleep(d).await;
-                serve(&mut sim.state(), &r)
+                serve(&mut sim.state(), &r).with_header(crate::DELAY_HEADER, d.as_millis().to_string())
             }
             Some(FaultKind::RateLimited { retry_after }) => rate_limited(retry_after),
             Some(FaultKind::Status {

@@ -91,15 +91,22 @@ pub(crate) fn draft(b: &Map<String, Value>, n: u64) -> Value {
         })
         .and_then(|m| m.get("content").and_then(Value::as_str))
         .unwrap_or("");
-    let line = last_customer
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("your request");
-    let snippet: String = line.trim().chars().take(60).collect();
+    // The draft quotes the customer's message as sent (markup and all, up to 400 characters),
+    // so whatever the bridge must escape in a note really reaches the note.
+    let quoted: String = last_customer.trim().chars().take(400).collect();
+    let quoted = if quoted.is_empty() {
+        "> (your request)".to_string()
+    } else {
+        quoted
+            .lines()
+            .map(|l| format!("> {}", l.trim()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     let language = b.get("language").and_then(Value::as_str).unwrap_or("en");
     json!({
         "draft_id": format!("d_{n}"),
-        "draft": format!("Hi there,\nThanks for reaching out about \"{snippet}\". \
+        "draft": format!("Hi there,\nThanks for reaching out. You wrote:\n{quoted}\n\
                           We are looking into it & will get back to you shortly.\nBest regards"),
         "confidence": 0.74,
         "suggested_template": null,
@@ -193,5 +200,16 @@ mod tests {
         let c = classify(&obj(json!({"subject": "App crashes on login", "body": ""})));
         assert_eq!(c["category"], "technical_issue");
         assert_eq!(c["urgency"], "critical");
+    }
+
+    #[test]
+    fn the_draft_quotes_the_customers_markup_from_any_line() {
+        let msg = "First line\nThe box shows <script>alert(1)</script> then closes";
+        let d = draft(&obj(json!({"conversation": [{"role": "customer", "content": msg}]})), 1);
+        let text = d["draft"].as_str().unwrap_or_default();
+        assert!(
+            text.contains("> The box shows <script>alert(1)</script> then closes"),
+            "{text}"
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! answers, inject failures and latency, and read the request log.
 
 mod answers;
+mod barrier;
 mod server;
 mod validate;
 
@@ -45,6 +46,7 @@ pub(crate) struct SimpliState {
     pub delays: HashMap<String, Duration>,
     pub articles: Vec<Value>,
     pub route_groups: HashMap<String, u64>,
+    pub barrier: Option<barrier::Barrier>,
     pub next_draft: u64,
     pub next_article: u64,
     pub next_request: u64,

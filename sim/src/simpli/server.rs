@@ -59,6 +59,7 @@ async fn handle(State(sim): State<SimpliSim>, req: Request) -> Response {
     let method = parts.method.as_str().to_string();
     let request_id = header(&parts.headers, "x-request-id");
     let api_key = header(&parts.headers, "x-api-key");
+    sim.at_barrier(&path).await;
     let delay = sim.state().delays.get(&path).copied();
     if let Some(d) = delay {
         tokio::time::sleep(d).await;
@@ -90,6 +91,9 @@ async fn handle(State(sim): State<SimpliSim>, req: Request) -> Response {
     }
     if status == 429 {
         resp.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
+    }
+    if let Some(d) = delay.and_then(|d| HeaderValue::from_str(&d.as_millis().to_string()).ok()) {
+        resp.headers_mut().insert(crate::DELAY_HEADER, d);
     }
     resp
 }
