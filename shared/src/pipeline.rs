@@ -136,6 +136,14 @@ impl Failures {
     }
 }
 
+/// How long a claimed record lives at the least. A worker killed while it holds the claim
+/// (a Lambda timeout) never releases it; if its message is then dead-lettered, a replay may
+/// come up to 14 days later and must still find the steps done, so the claim itself outlives
+/// the DLQ, like a released or failed record.
+pub fn claim_ttl(configured: Duration) -> Duration {
+    configured.max(crate::dedup::REPLAY_TTL)
+}
+
 /// What a job sees: the app, its input, its deadline, and its claim.
 pub struct JobCtx<'a> {
     pub app: &'a App,
@@ -172,7 +180,7 @@ impl<'a> JobCtx<'a> {
         match self
             .app
             .dedup
-            .claim(&key, now, lease, self.app.config.dedup_ttl)
+            .claim(&key, now, lease, claim_ttl(self.app.config.dedup_ttl))
             .await?
         {
             ClaimOutcome::Claimed(claim) => {

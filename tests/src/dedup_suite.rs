@@ -1,6 +1,7 @@
 //! The dedup store contract, written once and run against both adapters (in-memory and
 //! DynamoDB on moto), so they cannot drift apart.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use shared::dedup::{Claim, ClaimOutcome, DedupError, DedupStore, COMPLETED, FAILED, IN_PROGRESS};
@@ -88,6 +89,25 @@ pub async fn release_keeps_steps_and_frees_the_key(store: &dyn DedupStore) {
     );
 }
 
+/// Idempotent writes of an attempt are recorded with its release or failure, beside the steps
+/// recorded at once; a retry (or a replay) sees them all.
+pub async fn release_and_fail_record_the_attempts_idempotent_steps(store: &dyn DedupStore) {
+    let later: BTreeSet<String> = ["contact", "ticket"].map(String::from).into();
+    for give_up in ["release", "fail"] {
+        let k = key(&format!("recording-{give_up}"));
+        let c = claimed(store, &k, NOW).await;
+        store.record_step(&c, "note").await.unwrap();
+        if give_up == "release" {
+            store.release_recording(&c, &later).await.unwrap();
+        } else {
+            store.fail_recording(&c, "freshdesk 400", &later).await.unwrap();
+        }
+        let c2 = claimed(store, &k, NOW + 1).await;
+        let steps: Vec<&str> = c2.steps.iter().map(String::as_str).collect();
+        assert_eq!(steps, ["contact", "note", "ticket"], "{give_up}");
+    }
+}
+
 pub async fn failed_records_the_cause_and_can_be_claimed_again(store: &dyn DedupStore) {
     let k = key("failed");
     let c = claimed(store, &k, NOW).await;
@@ -170,6 +190,7 @@ pub async fn run_all(store: &dyn DedupStore) {
     live_lease_is_in_progress_and_completed_is_duplicate(store).await;
     expired_lease_is_reclaimed_with_its_steps(store).await;
     release_keeps_steps_and_frees_the_key(store).await;
+    release_and_fail_record_the_attempts_idempotent_steps(store).await;
     failed_records_the_cause_and_can_be_claimed_again(store).await;
     released_and_failed_records_outlive_the_dead_letter_queue(store).await;
     only_one_of_many_concurrent_claims_wins(store).await;

@@ -1,8 +1,9 @@
 //! A dedup store that wraps a real one and lets a test put something between the steps of a
 //! run: an action just before each claim (what another attempt did meanwhile), or a pause on
-//! each marker read (a slow table).
+//! each marker read (a slow table). It also counts the writes a run makes to the table.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ pub struct HookedStore {
     inner: Arc<dyn DedupStore>,
     before_claim: Option<Hook>,
     marker_read_delay: Duration,
+    writes: AtomicUsize,
 }
 
 impl HookedStore {
@@ -27,6 +29,7 @@ impl HookedStore {
             inner,
             before_claim: None,
             marker_read_delay: Duration::ZERO,
+            writes: AtomicUsize::new(0),
         }
     }
 
@@ -34,6 +37,15 @@ impl HookedStore {
     pub fn before_claim(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
         self.before_claim = Some(Box::new(hook));
         self
+    }
+
+    /// Claims, steps, releases, completions and failures written so far.
+    pub fn writes(&self) -> usize {
+        self.writes.load(Ordering::SeqCst)
+    }
+
+    fn wrote(&self) {
+        self.writes.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Pauses each marker read for `delay`.
@@ -63,18 +75,23 @@ impl DedupStore for HookedStore {
         if let Some(hook) = &self.before_claim {
             hook();
         }
+        self.wrote();
         self.inner.claim(key, now_ms, lease, ttl).await
     }
     async fn record_step(&self, claim: &Claim, step: &str) -> Result<(), DedupError> {
+        self.wrote();
         self.inner.record_step(claim, step).await
     }
     async fn release_recording(&self, claim: &Claim, steps: &BTreeSet<String>) -> Result<(), DedupError> {
+        self.wrote();
         self.inner.release_recording(claim, steps).await
     }
     async fn complete(&self, claim: &Claim, outcome: &str) -> Result<(), DedupError> {
+        self.wrote();
         self.inner.complete(claim, outcome).await
     }
     async fn fail_recording(&self, claim: &Claim, error: &str, steps: &BTreeSet<String>) -> Result<(), DedupError> {
+        self.wrote();
         self.inner.fail_recording(claim, error, steps).await
     }
     async fn get(&self, key: &str) -> Result<Option<DedupRecord>, DedupError> {
