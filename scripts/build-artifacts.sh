@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the deployable Lambda artifacts (one bootstrap.zip per functions/* package) with
-# cargo-lambda and prints each function's bootstrap and zip size (DESIGN budget: bootstrap <= 10 MB).
+# cargo-lambda and prints each function's bootstrap and zip size (Budget (docs/architecture.md): bootstrap <= 10 MB).
 #
 #   scripts/build-artifacts.sh                       # arm64 (what template.yaml deploys)
 #   ARCH=x86_64 scripts/build-artifacts.sh           # x86_64 instead

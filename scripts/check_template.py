@@ -4,12 +4,12 @@
 cfn-lint and `sam validate --lint` check that the template is valid CloudFormation/SAM; they
 cannot know that a function's `BuildProperties.Binary` names a real cargo binary, that an
 environment variable is one the code reads, or that a queue is wired to the function whose
-JOB_QUEUE_URL names it. This script checks those project facts (DESIGN.md is the contract):
+JOB_QUEUE_URL names it. This script checks those project facts (docs/architecture.md is the contract):
 
 * every AWS::Serverless::Function is built by cargo-lambda from a package under functions/, and
   every functions/* package is in the template exactly once;
 * every environment variable the template sets is one the configuration reads: the names quoted
-  in shared/src/**/*.rs once shared/src/config.rs (or config/) exists, and always DESIGN's table;
+  in shared/src/**/*.rs once shared/src/config.rs (or config/) exists, and always the documented table;
   no plain-text secret variable is set;
 * each webhook function: one HttpApi route POST /freshdesk/<binary>, one SQS event with
   ReportBatchItemFailures, JOB_QUEUE_URL/JOB_DLQ_URL naming that queue and its redrive target,
@@ -39,9 +39,9 @@ try:
 except ImportError:  # pragma: no cover
     tomllib = None
 
-# DESIGN.md "Configuration" table. The fallback while shared/src/config.rs does not exist yet,
+# The "Configuration" table of docs/architecture.md. The fallback while shared/src/config.rs does not exist yet,
 # and an upper bound afterwards: the template may only set variables the design knows.
-DESIGN_VARS = {
+DOCUMENTED_VARS = {
     "FRESHDESK_DOMAIN", "FRESHDESK_BASE_URL",
     "FRESHDESK_API_KEY", "FRESHDESK_API_KEY_SECRET_ID",
     "WEBHOOK_SECRET", "WEBHOOK_SECRET_SECRET_ID",
@@ -59,7 +59,7 @@ DESIGN_VARS = {
 RUNTIME_VARS = {"RUST_LOG", "RUST_BACKTRACE"}
 # Secrets travel as Secrets Manager ids; their plain-text variants are for local runs only.
 PLAINTEXT_SECRET_VARS = {"FRESHDESK_API_KEY", "WEBHOOK_SECRET", "SIMPLI_API_KEY"}
-# Variables every deployed function needs (DESIGN: required, or dev-only fallback when unset).
+# Variables every deployed function needs (documented as required, or dev-only fallback when unset).
 REQUIRED_VARS = {"FRESHDESK_DOMAIN", "FRESHDESK_API_KEY_SECRET_ID", "IDEMPOTENCY_TABLE"}
 # The webhook secret: required by the webhook functions, never given to a scheduled one.
 WEBHOOK_SECRET_VARS = {"WEBHOOK_SECRET_SECRET_ID", "WEBHOOK_SECRET"}
@@ -175,11 +175,11 @@ def config_names(root: Path) -> tuple[set[str] | None, str]:
     """Quoted UPPER_CASE names in shared/src once the config module exists, else None."""
     src = root / "shared" / "src"
     if not ((src / "config.rs").exists() or (src / "config").is_dir()):
-        return None, "checked against DESIGN.md's table only (shared/src/config.rs does not exist yet)"
+        return None, "checked against the documented table only (shared/src/config.rs does not exist yet)"
     names: set[str] = set()
     for rs in src.rglob("*.rs"):
         names.update(re.findall(r'"([A-Z][A-Z0-9_]{2,})"', rs.read_text(encoding="utf-8", errors="replace")))
-    return names, f"checked against the names quoted in {src.relative_to(root)}/**/*.rs and DESIGN.md's table"
+    return names, f"checked against the names quoted in {src.relative_to(root)}/**/*.rs and the documented table"
 
 
 def config_reads(var: str, names: set[str]) -> bool:
@@ -231,7 +231,7 @@ def check_functions(tpl: dict, root: Path, r: Report) -> None:
                 continue
             r.check(var not in PLAINTEXT_SECRET_VARS,
                     f"{logical_id}: sets {var} in plain text; use {var}_SECRET_ID and Secrets Manager")
-            r.check(var in DESIGN_VARS, f"{logical_id}: sets {var}, which DESIGN.md's configuration table does not define")
+            r.check(var in DOCUMENTED_VARS, f"{logical_id}: sets {var}, which the configuration table of docs/architecture.md does not define")
             if names is not None:
                 r.check(config_reads(var, names), f"{logical_id}: sets {var}, which shared/src does not read")
         for var in sorted(REQUIRED_VARS - env.keys()):

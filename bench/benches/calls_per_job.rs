@@ -1,4 +1,4 @@
-//! Freshdesk calls per job, from the simulator's request log. DESIGN budget: ticket-created
+//! Freshdesk calls per job, from the simulator's request log. Budget (docs/architecture.md): ticket-created
 //! ≤ 4 (GET ticket, PUT ticket, POST note, PUT contact) plus discovery once per container;
 //! customer-replied ≤ 4; ticket-resolved = 2 + conversation pages.
 //!

@@ -1,5 +1,5 @@
 //! Cold start of the release `ticket-created` binary: process start (just before `spawn`) →
-//! the first `GET /2018-06-01/runtime/invocation/next` the Lambda runtime sends. DESIGN budget:
+//! the first `GET /2018-06-01/runtime/invocation/next` the Lambda runtime sends. Budget (docs/architecture.md):
 //! ≤ 10 ms without Secrets Manager (no network at init; discovery happens on the first job).
 //!
 //! `cargo build --release -p ticket-created && cargo bench -p bench --bench cold_start`.

@@ -1,4 +1,4 @@
-//! ticket-created end to end with slow dependencies, against its critical path. DESIGN budget:
+//! ticket-created end to end with slow dependencies, against its critical path. Budget (docs/architecture.md):
 //! ≤ 1.05 × the critical path (independent calls concurrent).
 //!
 //! `cargo bench -p bench --bench critical_path` (moto up for the DynamoDB row).

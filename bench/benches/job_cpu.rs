@@ -1,4 +1,4 @@
-//! CPU time per warm ticket-created job with near-zero-latency dependencies. DESIGN budget:
+//! CPU time per warm ticket-created job with near-zero-latency dependencies. Budget (docs/architecture.md):
 //! ≤ 2 ms per job.
 //!
 //! `cargo build --release -p ticket-created && cargo bench -p bench --bench job_cpu` (moto up,

@@ -1,5 +1,5 @@
 //! Peak resident memory of the release ticket-created function under a stream of jobs.
-//! DESIGN budget: ≤ 15 MiB.
+//! Budget (docs/architecture.md): ≤ 15 MiB.
 //!
 //! `cargo build --release -p ticket-created && cargo bench -p bench --bench rss` (moto up for
 //! the DynamoDB/SQS rows). `RSS_N` overrides the 500 jobs.

@@ -1,4 +1,4 @@
-//! Support code of the budget benches (`benches/*.rs`, one binary per budget of DESIGN.md):
+//! Support code of the budget benches (`benches/*.rs`, one binary per budget of docs/architecture.md):
 //! run mode, summaries, the release function binary run as a child process under the Lambda
 //! Runtime API stand-in of `e2e`, `/proc` readings (CPU time, peak RSS), ticket seeding and
 //! the events a function receives.

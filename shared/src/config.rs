@@ -83,7 +83,7 @@ fn err(var: &str, problem: impl Into<String>) -> ConfigError {
     }
 }
 
-/// The defaults every optional variable falls back to (DESIGN's configuration table).
+/// The defaults every optional variable falls back to (the configuration table of docs/architecture.md).
 pub mod defaults {
     pub const TRIAGE_URL: &str = "http://localhost:8001";
     pub const REPLY_URL: &str = "http://localhost:8002";

@@ -1,6 +1,6 @@
 //! Ack latency of the webhook's HTTP entry in queue mode: auth + parse + `SendMessage` (moto on
 //! loopback), through the real Lambda handler (`shared::lambda::handle`) of ticket-created
-//! with an `App` built with a `JobQueue`. DESIGN budget: ≤ 5 ms median on loopback.
+//! with an `App` built with a `JobQueue`. Budget (docs/architecture.md): ≤ 5 ms median on loopback.
 //!
 //! `cargo bench -p e2e --bench ack_latency` (moto must be up: `AWS_ENDPOINT_URL`, as
 //! `scripts/test.sh` sets it). `ACK_BENCH_N` overrides the 500 requests. Under `cargo test
