@@ -3,6 +3,7 @@
 mod client;
 pub mod discovery;
 mod error;
+pub mod field_values;
 pub mod models;
 mod pacing;
 
