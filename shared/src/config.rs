@@ -51,6 +51,8 @@ pub struct Config {
     pub job_dlq_url: Option<String>,
     pub retry_base: Duration,
     pub rate_limit_reserve: f64,
+    /// Length of Freshdesk's rate-limit minute: 60 s; shorter only against a simulator.
+    pub rate_limit_window: Duration,
     /// Triage category → Freshdesk ticket type; `None` → categories title-cased.
     pub type_map: Option<BTreeMap<String, String>>,
     pub group_map: BTreeMap<String, u64>,
@@ -87,6 +89,7 @@ pub mod defaults {
     pub const KB_URL: &str = "http://localhost:8006";
     pub const RETRY_BASE_SECONDS: u64 = 20;
     pub const RATE_LIMIT_RESERVE: f64 = 0.2;
+    pub const RATE_LIMIT_WINDOW_SECONDS: f64 = 60.0;
     pub const CONFIDENCE_THRESHOLD: f64 = 0.6;
     pub const ESCALATION_THRESHOLD: f64 = 0.5;
     pub const DEDUP_TTL_DAYS: u64 = 7;
@@ -175,6 +178,7 @@ impl Config {
             job_dlq_url: get("JOB_DLQ_URL"),
             retry_base,
             rate_limit_reserve: float("RATE_LIMIT_RESERVE", defaults::RATE_LIMIT_RESERVE)?,
+            rate_limit_window: rate_limit_window(get("RATE_LIMIT_WINDOW_SECONDS"))?,
             type_map,
             group_map,
             confidence_threshold: float("CONFIDENCE_THRESHOLD", defaults::CONFIDENCE_THRESHOLD)?,
@@ -220,6 +224,21 @@ fn domain_url(domain: &str) -> Result<Url, ConfigError> {
         ));
     }
     parse_http_url("FRESHDESK_DOMAIN", &format!("https://{sub}.freshdesk.com/api/v2"))
+}
+
+/// `RATE_LIMIT_WINDOW_SECONDS`: Freshdesk's window is a minute; a simulator run with a shorter
+/// one (tests) sets the same length here, so the quiet period follows it.
+fn rate_limit_window(raw: Option<String>) -> Result<Duration, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(Duration::from_secs_f64(defaults::RATE_LIMIT_WINDOW_SECONDS));
+    };
+    match raw.parse::<f64>() {
+        Ok(v) if (0.1..=3600.0).contains(&v) => Ok(Duration::from_secs_f64(v)),
+        _ => Err(err(
+            "RATE_LIMIT_WINDOW_SECONDS",
+            format!("expected seconds between 0.1 and 3600, got {raw:?}"),
+        )),
+    }
 }
 
 fn parse_group_map(raw: &str) -> Result<BTreeMap<String, u64>, String> {

@@ -178,8 +178,15 @@ async fn script_in_description_and_in_draft_is_escaped() {
 }
 
 #[tokio::test]
-async fn rate_limited_put_is_retried_and_applied_once() {
-    let h = harness().await;
+async fn rate_limited_put_is_retried_after_the_quiet_window_and_applied_once() {
+    // a one-second rate-limit window on both sides keeps the quiet period inside the deadline
+    let h = Harness::with(
+        FreshdeskSim::seeded_demo(e2e::API_KEY),
+        SimpliSim::new(),
+        Store::Memory,
+        &[MAPS, &[("RATE_LIMIT_WINDOW_SECONDS", "1")]].concat(),
+    )
+    .await;
     h.fd.inject(Fault::rate_limited("PUT", "/tickets/101", 1));
     let (status, body) = invoke(&h.app, &TicketCreated, event("ticket-created.json")).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("processed")), "{body}");
