@@ -102,6 +102,7 @@ async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
         status: resp.status,
         body: logged_body,
         at,
+        remaining,
     });
     drop(st);
     resp.with_header("x-ratelimit-total", decision.total.to_string())
