@@ -139,6 +139,14 @@ impl FreshdeskSim {
         st.limiter = RateLimiter::with_window(st.rate_limit, st.rate_mode, window);
     }
 
+    /// Spends the account's credits as its other API clients would (nothing is
+    /// logged) until `left` remain.
+    pub fn others_spend_down_to(&self, left: u32) {
+        let mut st = self.state();
+        let now = std::time::Instant::now();
+        while st.limiter.remaining() > left && st.limiter.check(now).allowed {}
+    }
+
     /// Credits left in the current window.
     pub fn rate_limit_remaining(&self) -> u32 {
         self.state().limiter.remaining()
