@@ -305,6 +305,20 @@ mod tests {
     }
 
     #[test]
+    fn the_rate_limit_window_is_a_minute_unless_a_test_shortens_it() {
+        let c = Config::from_lookup(lookup(MINIMAL)).unwrap();
+        assert_eq!(c.rate_limit_window, Duration::from_secs(60));
+        let short = [MINIMAL, &[("RATE_LIMIT_WINDOW_SECONDS", "1.5")]].concat();
+        let c = Config::from_lookup(lookup(&short)).unwrap();
+        assert_eq!(c.rate_limit_window, Duration::from_millis(1500));
+        let bad = [MINIMAL, &[("RATE_LIMIT_WINDOW_SECONDS", "0")]].concat();
+        assert_eq!(
+            Config::from_lookup(lookup(&bad)).unwrap_err().var,
+            "RATE_LIMIT_WINDOW_SECONDS"
+        );
+    }
+
+    #[test]
     fn missing_required_variable_is_named() {
         let e = Config::from_lookup(lookup(&[("FRESHDESK_DOMAIN", "acme"), ("WEBHOOK_SECRET", "s")])).unwrap_err();
         assert_eq!(e.var, "FRESHDESK_API_KEY");
