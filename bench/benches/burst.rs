@@ -280,11 +280,12 @@ async fn report(case: Case, h: &Harness, ids: &[u64], burst: &Burst, drain: Dura
         dup,
         verdict(share <= 0.10 && lost == 0 && dup == 0 && (ratio <= 1.1 || matches!(case.start, Start::Full)))
     );
-    if matches!(case.start, Start::Full) {
-        println!(
-            "{:<36} (no pacing needed: {} per job)",
-            "",
-            ms(drain / ids.len().max(1) as u32)
-        );
-    }
+    let note = match case.start {
+        Start::Full => format!("{} per job", ms(drain / ids.len().max(1) as u32)),
+        Start::AtReserve | Start::Spent => {
+            "starts below the reserve or at a 429: the rule's quiet minute alone exceeds 1.1 × cred÷rate; judge by ×min"
+                .to_string()
+        }
+    };
+    println!("{:<36} ({note})", "");
 }
