@@ -30,17 +30,18 @@ fn notes_containing(sims: &Simulators, ticket: u64, text: &str) -> usize {
         .count()
 }
 
-/// Both sentiment fields of the contact hold a value.
-fn sentiment_check(after: &Snapshot, contact: u64) -> Check {
+/// The contact's sentiment fields hold exactly what the guide's field types take for the
+/// stand-in's answer: Sentiment's label in the dropdown, the risk as a two-place string.
+fn sentiment_check(after: &Snapshot, contact: u64, label: &str, risk: &str) -> Check {
     let fields = &after.contact(contact)["custom_fields"];
-    let (score, risk) = (&fields[FIELD_SENTIMENT_SCORE], &fields[FIELD_ESCALATION_RISK]);
+    let (score, written_risk) = (&fields[FIELD_SENTIMENT_SCORE], &fields[FIELD_ESCALATION_RISK]);
     check(
-        format!("contact {contact} has its sentiment fields set"),
-        !score.is_null() && !risk.is_null(),
+        format!("contact {contact} has sentiment {label} and escalation risk {risk}"),
+        score.as_str() == Some(label) && written_risk.as_str() == Some(risk),
         format!(
             "{FIELD_SENTIMENT_SCORE} = {}, {FIELD_ESCALATION_RISK} = {}",
             show(score),
-            show(risk)
+            show(written_risk)
         ),
     )
 }
@@ -98,7 +99,8 @@ pub fn evaluate(steps: &[StepOutcome], before: &Snapshot, after: &Snapshot, sims
         duplicate_writes == 0 && duplicate_simpli == 0,
         format!("{duplicate_writes} Freshdesk writes, {duplicate_simpli} Simpli calls"),
     ));
-    checks.push(sentiment_check(after, 5001));
+    // #101 mentions a refund once: the stand-in scores -0.35, risk 0.45
+    checks.push(sentiment_check(after, 5001, "negative", "0.45"));
 
     checks.push(check(
         "#102 gets its AI draft note",
@@ -128,7 +130,8 @@ pub fn evaluate(steps: &[StepOutcome], before: &Snapshot, after: &Snapshot, sims
         t103.iter().any(|t| t == "escalation-risk:high"),
         format!("tags {}", t103.join(", ")),
     ));
-    checks.push(sentiment_check(after, 5003));
+    // the new text of #103's reply has four angry phrases: -0.85, risk 0.9
+    checks.push(sentiment_check(after, 5003, "negative", "0.90"));
 
     let qa = notes_containing(sims, 104, "QA Score");
     checks.push(check(

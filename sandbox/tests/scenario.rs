@@ -30,6 +30,7 @@ async fn the_report_shows_each_ticket_before_and_after_and_what_was_refused() {
         "  type                   — → Refund",
         "  tags                   returns → returns, ai-category:billing, ai-urgency:medium",
         "  contact 5001 Dana Kim",
+        "    sentiment_score        — → negative",
         "    │ AI Draft Response (confidence 74%)",
         "  tags                   shipping → shipping, escalation-risk:high",
         "    │ QA Score: 82%",
@@ -55,10 +56,11 @@ async fn the_simulators_hold_what_the_report_claims() {
         tags.as_array().unwrap().contains(&Value::from("escalation-risk:high")),
         "{tags}"
     );
-    for contact in [5001, 5003] {
+    for (contact, risk) in [(5001, "0.45"), (5003, "0.90")] {
         let fields = fd.contact(contact).unwrap()["custom_fields"].clone();
-        assert!(
-            !fields["sentiment_score"].is_null() && !fields["escalation_risk"].is_null(),
+        assert_eq!(
+            (&fields["sentiment_score"], &fields["escalation_risk"]),
+            (&Value::from("negative"), &Value::from(risk)),
             "{contact}: {fields}"
         );
     }

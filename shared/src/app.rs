@@ -114,7 +114,7 @@ impl App {
             http.clone(),
             config.freshdesk_base.clone(),
             &secrets.freshdesk_api_key,
-            config.rate_limit_reserve,
+            crate::freshdesk::Pacer::new(config.rate_limit_reserve, config.rate_limit_window),
         );
         let simpli = SimpliClients::new(http, config.simpli.clone(), secrets.simpli_api_key.as_ref());
         Ok(Self {

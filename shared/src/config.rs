@@ -53,6 +53,8 @@ pub struct Config {
     pub job_dlq_url: Option<String>,
     pub retry_base: Duration,
     pub rate_limit_reserve: f64,
+    /// Length of Freshdesk's rate-limit minute: 60 s; shorter only against a simulator.
+    pub rate_limit_window: Duration,
     /// Triage category → Freshdesk ticket type; `None` → categories title-cased.
     pub type_map: Option<BTreeMap<String, String>>,
     pub group_map: BTreeMap<String, u64>,
@@ -92,6 +94,7 @@ pub mod defaults {
     pub const KB_URL: &str = "http://localhost:8006";
     pub const RETRY_BASE_SECONDS: u64 = 20;
     pub const RATE_LIMIT_RESERVE: f64 = 0.2;
+    pub const RATE_LIMIT_WINDOW_SECONDS: f64 = 60.0;
     pub const CONFIDENCE_THRESHOLD: f64 = 0.6;
     pub const ESCALATION_THRESHOLD: f64 = 0.5;
     pub const DEDUP_TTL_DAYS: u64 = 7;
@@ -175,6 +178,7 @@ impl Config {
             job_dlq_url: get("JOB_DLQ_URL"),
             retry_base,
             rate_limit_reserve: float("RATE_LIMIT_RESERVE", defaults::RATE_LIMIT_RESERVE)?,
+            rate_limit_window: rate_limit_window(get("RATE_LIMIT_WINDOW_SECONDS"))?,
             type_map,
             group_map,
             confidence_threshold: float("CONFIDENCE_THRESHOLD", defaults::CONFIDENCE_THRESHOLD)?,
@@ -228,6 +232,21 @@ fn domain_url(domain: &str) -> Result<Url, ConfigError> {
         ));
     }
     parse_http_url("FRESHDESK_DOMAIN", &format!("https://{sub}.freshdesk.com/api/v2"))
+}
+
+/// `RATE_LIMIT_WINDOW_SECONDS`: Freshdesk's window is a minute; a simulator run with a shorter
+/// one (tests) sets the same length here, so the quiet period follows it.
+fn rate_limit_window(raw: Option<String>) -> Result<Duration, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(Duration::from_secs_f64(defaults::RATE_LIMIT_WINDOW_SECONDS));
+    };
+    match raw.parse::<f64>() {
+        Ok(v) if (0.1..=3600.0).contains(&v) => Ok(Duration::from_secs_f64(v)),
+        _ => Err(err(
+            "RATE_LIMIT_WINDOW_SECONDS",
+            format!("expected seconds between 0.1 and 3600, got {raw:?}"),
+        )),
+    }
 }
 
 fn parse_group_map(raw: &str) -> Result<BTreeMap<String, u64>, String> {
@@ -292,6 +311,20 @@ mod tests {
         assert!(c.idempotency_table.is_none() && c.job_queue_url.is_none());
         assert_eq!(c.function_timeout, None);
         assert_eq!(c.ticket_type_for("billing_issue").as_deref(), Some("Billing Issue"));
+    }
+
+    #[test]
+    fn the_rate_limit_window_is_a_minute_unless_a_test_shortens_it() {
+        let c = Config::from_lookup(lookup(MINIMAL)).unwrap();
+        assert_eq!(c.rate_limit_window, Duration::from_secs(60));
+        let short = [MINIMAL, &[("RATE_LIMIT_WINDOW_SECONDS", "1.5")]].concat();
+        let c = Config::from_lookup(lookup(&short)).unwrap();
+        assert_eq!(c.rate_limit_window, Duration::from_millis(1500));
+        let bad = [MINIMAL, &[("RATE_LIMIT_WINDOW_SECONDS", "0")]].concat();
+        assert_eq!(
+            Config::from_lookup(lookup(&bad)).unwrap_err().var,
+            "RATE_LIMIT_WINDOW_SECONDS"
+        );
     }
 
     #[test]

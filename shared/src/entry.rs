@@ -109,6 +109,40 @@ pub async fn sqs_batch<J: Job>(app: &App, job: &J, event: SqsEvent, deadline: In
     response
 }
 
+/// What the job entry does with a record once its job has run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordVerdict<'a> {
+    /// Acknowledge it: processed, a duplicate, or skipped.
+    Done,
+    /// It cannot succeed: park it in the DLQ, with this cause.
+    Park(&'a str),
+    /// Return it to the queue, visible again after this delay.
+    RetryIn(Duration),
+}
+
+/// The retry decision of a record: a live lease → its remaining time + 1 s; a named delay
+/// (`Retry-After`, the rate-limit quiet period) → that delay; another retryable failure →
+/// the `RETRY_BASE_SECONDS` backoff for its `receive_count`, jittered by `unit` ∈ [0, 1).
+pub fn record_verdict(
+    result: &Result<Outcome, JobError>,
+    retry_base: Duration,
+    receive_count: u32,
+    unit: f64,
+) -> RecordVerdict<'_> {
+    match result {
+        Ok(Outcome::Processed(_) | Outcome::Duplicate | Outcome::Skipped(_)) | Err(JobError::Gone { .. }) => {
+            RecordVerdict::Done
+        }
+        Ok(Outcome::InProgress { retry_after }) => RecordVerdict::RetryIn(*retry_after),
+        Err(JobError::Retryable {
+            retry_after: Some(after),
+            ..
+        }) => RecordVerdict::RetryIn(*after),
+        Err(JobError::Retryable { .. }) => RecordVerdict::RetryIn(job_backoff(retry_base, receive_count, unit)),
+        Err(JobError::Fatal { cause }) => RecordVerdict::Park(cause),
+    }
+}
+
 /// Returns true when the record is done with (acknowledged), false when it must come back.
 async fn sqs_record<J: Job>(app: &App, job: &J, record: SqsMessage, deadline: Instant) -> bool {
     let body = record.body.clone().unwrap_or_default();
@@ -140,17 +174,10 @@ async fn sqs_record<J: Job>(app: &App, job: &J, record: SqsMessage, deadline: In
         Err(e) => return park(queue, &body, &format!("not a job message: {e}")).await,
     };
     let report = run_job(app, job, msg.ticket_id, deadline, msg.request_id.clone()).await;
-    let delay = match &report.result {
-        Ok(Outcome::Processed(_) | Outcome::Duplicate | Outcome::Skipped(_)) | Err(JobError::Gone { .. }) => {
-            return true
-        }
-        Ok(Outcome::InProgress { retry_after }) => *retry_after,
-        Err(JobError::Retryable {
-            retry_after: Some(after),
-            ..
-        }) => *after,
-        Err(JobError::Retryable { .. }) => job_backoff(app.config.retry_base, receive_count, fastrand::f64()),
-        Err(JobError::Fatal { cause }) => return park(queue, &body, cause).await,
+    let delay = match record_verdict(&report.result, app.config.retry_base, receive_count, fastrand::f64()) {
+        RecordVerdict::Done => return true,
+        RecordVerdict::Park(cause) => return park(queue, &body, cause).await,
+        RecordVerdict::RetryIn(delay) => delay,
     };
     if let Err(e) = queue.retry_in(&receipt, delay).await {
         tracing::warn!(error = %e, "could not set the retry delay; the visibility timeout applies");
@@ -170,5 +197,39 @@ async fn park(queue: &crate::queue::JobQueue, body: &str, reason: &str) -> bool 
             tracing::error!(error = %e, reason, "could not park the job in the DLQ; returning it to the queue");
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::freshdesk::FreshdeskError;
+
+    const BASE: Duration = Duration::from_secs(20);
+
+    #[test]
+    fn a_job_given_back_by_the_rate_limit_returns_after_the_quiet_period() {
+        let quiet = Err(JobError::from(FreshdeskError::RateLimited {
+            retry_after: Duration::from_secs(60),
+        }));
+        assert_eq!(
+            record_verdict(&quiet, BASE, 1, 0.5),
+            RecordVerdict::RetryIn(Duration::from_secs(60))
+        );
+    }
+
+    #[test]
+    fn other_retryable_failures_back_off_and_fatal_ones_are_parked() {
+        let outage = Err(JobError::Retryable {
+            retry_after: None,
+            cause: "freshdesk 503 server error".into(),
+        });
+        assert_eq!(record_verdict(&outage, BASE, 2, 0.5), RecordVerdict::RetryIn(BASE * 2));
+        let bad = Err(JobError::Fatal { cause: "400".into() });
+        assert_eq!(record_verdict(&bad, BASE, 1, 0.5), RecordVerdict::Park("400"));
+        assert_eq!(
+            record_verdict(&Ok(Outcome::Duplicate), BASE, 1, 0.5),
+            RecordVerdict::Done
+        );
     }
 }

@@ -64,11 +64,12 @@
 //! * Solutions: categories 1001 "Billing & Payments", 1002 "Technical Help";
 //!   folders 2001 Refunds, 2002 Invoices (1001), 2003 Login & Access (1002) with
 //!   subfolder 2004 Mobile App; articles 3001–3006, 3006 a draft (status 1).
-//! * Custom fields (also in [`FreshdeskSim::new`]): ticket
-//!   [`fields::FIELD_AI_CATEGORY`] `cf_ai_category` (text),
-//!   `cf_ai_urgency` (dropdown low/medium/high/urgent),
-//!   `cf_ai_confidence2931` (text); contact `sentiment_score` (decimal),
-//!   `escalation_risk` (text). Ticket types: Question, Incident, Problem,
+//! * Custom fields (also in [`FreshdeskSim::new`]), as the integration guide's
+//!   set-up creates them: ticket [`fields::FIELD_AI_CATEGORY`] `cf_ai_category`
+//!   (dropdown of [`fields::CATEGORIES`]), `cf_ai_urgency` (dropdown
+//!   low/medium/high/critical), `cf_ai_confidence2931` (text); contact
+//!   `sentiment_score` (dropdown positive/neutral/negative), `escalation_risk`
+//!   (text). Ticket types: Question, Incident, Problem,
 //!   Feature Request, Refund.
 //!
 //! # Simpli stand-ins

@@ -94,7 +94,7 @@ async fn contact_put_validates_custom_fields_against_contact_fields() {
     let bad = put(
         &base,
         "/contacts/5003",
-        json!({"custom_fields": {"sentiment_score": "-0.6", "cf_escalation_risk": "x"}}),
+        json!({"custom_fields": {"sentiment_score": -0.6, "cf_escalation_risk": "x"}}),
     )
     .await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
@@ -105,12 +105,12 @@ async fn contact_put_validates_custom_fields_against_contact_fields() {
     let ok = put(
         &base,
         "/contacts/5003",
-        json!({"custom_fields": {"sentiment_score": -0.6, "escalation_risk": "0.80"}}),
+        json!({"custom_fields": {"sentiment_score": "negative", "escalation_risk": "0.80"}}),
     )
     .await;
     assert_eq!(ok.status(), StatusCode::OK);
     let c = sim.contact(5003).unwrap_or_default();
-    assert_eq!(c["custom_fields"]["sentiment_score"], -0.6);
+    assert_eq!(c["custom_fields"]["sentiment_score"], "negative");
     assert_eq!(c["custom_fields"]["escalation_risk"], "0.80");
     let dup = put(&base, "/contacts/5003", json!({"email": "dana@example.com"})).await;
     assert_eq!(dup.status(), StatusCode::CONFLICT);
@@ -131,7 +131,7 @@ async fn field_definitions_expose_api_names_and_choices() {
     );
     assert_eq!(
         by("cf_ai_urgency").map(|f| f["choices"][3]["value"].clone()),
-        Some(json!("urgent"))
+        Some(json!("critical"))
     );
     assert_eq!(by("group").map(|f| f["choices"]["Billing"].clone()), Some(json!(42)));
     let contact = json_of(get(&base, "/contact_fields").await).await;

@@ -95,7 +95,7 @@ async fn put_collects_every_validation_error() {
         &base,
         "/tickets/101",
         json!({"priority": "high", "status": 9, "group_id": 77,
-               "custom_fields": {"cf_nope": "x", "cf_ai_urgency": "critical", "cf_ai_category": 5}}),
+               "custom_fields": {"cf_nope": "x", "cf_ai_urgency": "urgent", "cf_ai_category": 5}}),
     )
     .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);

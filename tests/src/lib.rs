@@ -10,7 +10,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
 };
-use serde_json::Value;
+use serde_json::{json, Value};
 use shared::dedup::{DedupStore, DynamoDedupStore, MemoryDedupStore};
 use shared::{App, Config, Job, Secrets};
 use sim::{FreshdeskSim, SimpliSim};
@@ -235,3 +235,46 @@ pub mod dedup_suite;
 pub mod hooked_store;
 pub mod log_scan;
 pub mod runtime_api;
+
+/// Adds `n` new tickets (ids from `first_id`), in the shapes of the demo account's four
+/// tickets (refund, app crash, angry late order, invoice), with the demo contacts as
+/// requesters. Returns their ids.
+pub fn seed_tickets(fd: &FreshdeskSim, first_id: u64, n: usize) -> Vec<u64> {
+    let shapes = [
+        (
+            "Refund not received",
+            "<div>I returned order #5512 two weeks ago and the courier confirmed delivery. I still have not received my refund of $84.90.</div><div>Could you check when the money will be back on my card?</div>",
+            1,
+            5001,
+        ),
+        (
+            "App crashes on login",
+            "<div>Every time I try to log in on the Android app (v4.2.1) it crashes right after I tap \"Sign in\". I already reinstalled it twice.</div>",
+            2,
+            5002,
+        ),
+        (
+            "Where is my order?!",
+            "<div>My order #7731 was supposed to arrive last Monday. Tracking has not moved for 6 days. Worst delivery experience ever, I am furious.</div>",
+            1,
+            5003,
+        ),
+        (
+            "Cannot download my invoice",
+            "<div>Hello, the invoice download button in my account does nothing. I need the April invoice for my accountant.</div>",
+            7,
+            5004,
+        ),
+    ];
+    (0..n)
+        .map(|i| {
+            let (subject, description, source, requester) = shapes[i % shapes.len()];
+            let id = first_id + i as u64;
+            fd.add_ticket(json!({
+                "id": id, "subject": format!("{subject} ({id})"), "description": description,
+                "status": 2, "priority": 1, "source": source, "requester_id": requester,
+                "tags": ["bench"], "created_at": "2024-05-02T09:14:07Z", "updated_at": "2024-05-02T09:14:07Z",
+            }))
+        })
+        .collect()
+}

@@ -69,8 +69,14 @@ async fn new_ticket_is_classified_routed_and_drafted_with_one_write_each() {
     assert_eq!(h.fd.notes(101)[0]["private"], true);
 
     let contact = h.fd.contact(5001).unwrap();
-    assert!(contact["custom_fields"]["sentiment_score"].is_number(), "{contact}");
-    assert!(contact["custom_fields"]["escalation_risk"].is_string(), "{contact}");
+    assert_eq!(
+        (
+            &contact["custom_fields"]["sentiment_score"],
+            &contact["custom_fields"]["escalation_risk"]
+        ),
+        (&json!("negative"), &json!("0.45")),
+        "the guide's dropdown gets Sentiment's label, the text field the risk: {contact}"
+    );
 
     // Freshdesk calls: GET ticket, PUT ticket, POST note, PUT contact + discovery once.
     assert_eq!(h.fd.count("GET", "/api/v2/tickets/101"), 1);
@@ -178,8 +184,15 @@ async fn script_in_description_and_in_draft_is_escaped() {
 }
 
 #[tokio::test]
-async fn rate_limited_put_is_retried_and_applied_once() {
-    let h = harness().await;
+async fn rate_limited_put_is_retried_after_the_quiet_window_and_applied_once() {
+    // a one-second rate-limit window on both sides keeps the quiet period inside the deadline
+    let h = Harness::with(
+        FreshdeskSim::seeded_demo(e2e::API_KEY),
+        SimpliSim::new(),
+        Store::Memory,
+        &[MAPS, &[("RATE_LIMIT_WINDOW_SECONDS", "1")]].concat(),
+    )
+    .await;
     h.fd.inject(Fault::rate_limited("PUT", "/tickets/101", 1));
     let (status, body) = invoke(&h.app, &TicketCreated, event("ticket-created.json")).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("processed")), "{body}");
@@ -228,7 +241,7 @@ async fn low_confidence_changes_no_routing_but_flags_review() {
     let h = harness().await;
     h.simpli.set_response(
         "/classify",
-        json!({"category": "billing", "urgency": "critical", "sentiment": "negative", "confidence": 0.3}),
+        json!({"category": "billing", "urgency": "urgent", "sentiment": "negative", "confidence": 0.3}),
     );
     invoke(&h.app, &TicketCreated, event("ticket-created.json")).await;
     let t = h.fd.ticket(101).unwrap();
@@ -241,8 +254,8 @@ async fn low_confidence_changes_no_routing_but_flags_review() {
     assert!(tags.contains(&"ai-needs-review".to_string()), "{tags:?}");
     assert_eq!(t["custom_fields"]["cf_ai_category"], "billing");
     assert_eq!(
-        t["custom_fields"]["cf_ai_urgency"], "urgent",
-        "critical maps to the choice the dropdown offers"
+        t["custom_fields"]["cf_ai_urgency"], "critical",
+        "urgent maps to the choice the guide's dropdown offers"
     );
     assert_eq!(t["custom_fields"]["cf_ai_confidence2931"], "0.30");
 }
@@ -313,7 +326,10 @@ async fn freshdesk_400_fails_the_job_for_good_but_keeps_independent_writes() {
         "{answer}"
     );
     assert_eq!(h.fd.notes(101).len(), 1, "the note does not depend on the PUT");
-    assert!(h.fd.contact(5001).unwrap()["custom_fields"]["sentiment_score"].is_number());
+    assert_eq!(
+        h.fd.contact(5001).unwrap()["custom_fields"]["sentiment_score"],
+        "negative"
+    );
     let record = h.store.get("ticket-created#101").await.unwrap().unwrap();
     assert_eq!(record.status, FAILED);
     assert!(record.error.unwrap().contains("group_id"));

@@ -55,7 +55,7 @@ impl Job for CustomerReplied {
 
         let account = app.account(ctx.deadline).await?;
         let mut failures = Failures::default();
-        let fields = account.sentiment_fields(sentiment.score, sentiment.escalation_risk);
+        let fields = account.sentiment_fields(&sentiment);
         if !fields.is_empty() && !ctx.step_done("contact") {
             match app
                 .freshdesk

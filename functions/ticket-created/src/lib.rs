@@ -99,12 +99,13 @@ impl Job for TicketCreated {
             else {
                 return Ok(None);
             };
+            // Fields that cannot take this sentiment are left out; nothing left, nothing sent.
+            let fields = account.sentiment_fields(&s);
+            if fields.is_empty() {
+                return Ok(None);
+            }
             app.freshdesk
-                .update_contact_fields(
-                    contact,
-                    account.sentiment_fields(s.score, s.escalation_risk),
-                    ctx.deadline,
-                )
+                .update_contact_fields(contact, fields, ctx.deadline)
                 .await?;
             ctx.step_idempotent(STEP_CONTACT);
             Ok::<_, JobError>(Some(json!(true)))
@@ -230,36 +231,7 @@ pub fn ticket_update(
             update.group_id = Some(g);
         }
     }
-    let mut fields = Map::new();
-    if let (Some(spec), false) = (&account.ai_category, class.category.is_empty()) {
-        shared::freshdesk::discovery::insert_or_log(
-            &mut fields,
-            &spec.name,
-            spec.choice_value(&class.category),
-            &class.category,
-        );
-    }
-    if let (Some(spec), false) = (&account.ai_urgency, class.urgency.is_empty()) {
-        let lower = class.urgency.to_ascii_lowercase();
-        let wanted = if lower == "critical" || lower == "urgent" {
-            ["critical", "urgent"]
-                .into_iter()
-                .find(|c| spec.offers(c))
-                .unwrap_or(lower.as_str())
-                .to_string()
-        } else {
-            lower
-        };
-        shared::freshdesk::discovery::insert_or_log(&mut fields, &spec.name, spec.choice_value(&wanted), &wanted);
-    }
-    if let Some(spec) = &account.ai_confidence {
-        shared::freshdesk::discovery::insert_or_log(
-            &mut fields,
-            &spec.name,
-            spec.score_value(class.confidence),
-            "confidence",
-        );
-    }
+    let mut fields = account.triage_fields(class);
     // Partial PUT: a field that already holds the value is not sent again.
     fields.retain(|name, value| ticket.custom_fields.get(name) != Some(value));
     update.custom_fields = fields;

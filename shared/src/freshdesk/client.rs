@@ -17,11 +17,11 @@ use url::Url;
 
 use super::error::FreshdeskError;
 use super::models::*;
-use super::pacing::Pacer;
+use super::pacing::{self, Pacer, Sent};
 use crate::retry::{self, Decision};
 use crate::text::redact_quoted;
 
-/// Attempts per call for 5xx/transport failures (429 is bounded by the deadline instead).
+/// Attempts per call for 5xx/transport failures (429 is bounded by the pacer and the deadline).
 const MAX_ATTEMPTS: u32 = 3;
 const BACKOFF_BASE: Duration = Duration::from_millis(250);
 const PER_PAGE: u32 = 100;
@@ -49,7 +49,7 @@ impl std::fmt::Debug for FreshdeskClient {
 }
 
 impl FreshdeskClient {
-    pub fn new(http: crate::http::LazyHttp, base: Url, api_key: &SecretString, rate_limit_reserve: f64) -> Self {
+    pub fn new(http: crate::http::LazyHttp, base: Url, api_key: &SecretString, pacer: Pacer) -> Self {
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{}:X", api_key.expose_secret()));
         let mut auth =
             HeaderValue::from_str(&format!("Basic {token}")).unwrap_or_else(|_| HeaderValue::from_static(""));
@@ -63,7 +63,7 @@ impl FreshdeskClient {
                 http,
                 base,
                 auth,
-                pacer: Pacer::new(rate_limit_reserve),
+                pacer,
             }),
         }
     }
@@ -225,8 +225,7 @@ impl FreshdeskClient {
         let http = self.inner.http.client().map_err(FreshdeskError::Transport)?;
         let mut attempt = 0;
         loop {
-            attempt += 1;
-            self.pace(deadline).await?;
+            let sent = self.pace(deadline).await?;
             let mut req = http
                 .request(method.clone(), url.clone())
                 .header(AUTHORIZATION, self.inner.auth.clone())
@@ -236,14 +235,16 @@ impl FreshdeskClient {
                 req = req.json(b);
             }
             let started = Instant::now();
-            let result = req.send().await;
-            let (status, retry_after, err, never_sent) = match result {
+            let (status, err, never_sent) = match req.send().await {
                 Ok(resp) => {
                     let status = resp.status();
                     let headers = resp.headers().clone();
-                    self.inner.pacer.observe(
+                    let retry_after = header_u32(&headers, "retry-after").map(|s| Duration::from_secs(s.into()));
+                    let limited = status == StatusCode::TOO_MANY_REQUESTS;
+                    sent.answered(
                         header_u32(&headers, "x-ratelimit-total"),
                         header_u32(&headers, "x-ratelimit-remaining"),
+                        limited.then(|| retry_after.unwrap_or(pacing::WINDOW)),
                         Instant::now(),
                     );
                     let bytes = resp
@@ -261,40 +262,37 @@ impl FreshdeskClient {
                         };
                         return Ok((value, headers));
                     }
-                    let retry_after = header_u32(&headers, "retry-after").map(|s| Duration::from_secs(s.into()));
-                    if status == StatusCode::TOO_MANY_REQUESTS {
-                        self.inner
-                            .pacer
-                            .exhausted(retry_after.unwrap_or(Duration::from_secs(60)), Instant::now());
+                    if limited {
+                        // The pacer now holds every call for the quiet period; pacing waits it
+                        // out or gives the job back with it.
+                        tracing::warn!(call = %what, "freshdesk 429");
+                        continue;
                     }
                     (
                         Some(status.as_u16()),
-                        retry_after,
                         FreshdeskError::from_response(status.as_u16(), &bytes, &what, retry_after),
                         false,
                     )
                 }
                 Err(e) => {
+                    drop(sent);
                     let cause = if e.is_timeout() {
                         "timeout".to_string()
                     } else {
                         without_url(&e)
                     };
-                    (
-                        None,
-                        None,
-                        FreshdeskError::Transport(format!("{what}: {cause}")),
-                        e.is_connect(),
-                    )
+                    let never_sent = e.is_connect();
+                    (None, FreshdeskError::Transport(format!("{what}: {cause}")), never_sent)
                 }
             };
             if outcome_unknown(&method, status, never_sent) {
                 tracing::warn!(call = %what, status, "outcome unknown: the write may exist; not repeated in this attempt");
                 return Err(err);
             }
+            attempt += 1;
             match retry::decide(
                 status,
-                retry_after,
+                None,
                 attempt,
                 MAX_ATTEMPTS,
                 BACKOFF_BASE,
@@ -309,24 +307,25 @@ impl FreshdeskClient {
         }
     }
 
-    /// Waits for budget, or gives the job back when the wait does not fit the deadline.
-    async fn pace(&self, deadline: Instant) -> Result<(), FreshdeskError> {
-        let wait = self.inner.pacer.acquire(Instant::now());
-        if wait.is_zero() {
-            return Ok(());
+    /// Waits until the pacer lets a call through, or gives the job back (a rate-limit error
+    /// carrying the wait, in whole seconds) when the wait does not fit the deadline.
+    async fn pace(&self, deadline: Instant) -> Result<Sent<'_>, FreshdeskError> {
+        loop {
+            let wait = match self.inner.pacer.acquire(Instant::now()) {
+                Ok(sent) => return Ok(sent),
+                Err(wait) => wait,
+            };
+            if wait + retry::DEADLINE_MARGIN > retry::remaining(deadline) {
+                return Err(FreshdeskError::RateLimited {
+                    retry_after: Duration::from_secs(wait.as_secs_f64().ceil() as u64).max(Duration::from_secs(1)),
+                });
+            }
+            tracing::info!(
+                wait_ms = wait.as_millis() as u64,
+                "pacing under the Freshdesk rate limit"
+            );
+            tokio::time::sleep(wait).await;
         }
-        if wait + retry::DEADLINE_MARGIN > retry::remaining(deadline) {
-            self.inner.pacer.refund();
-            return Err(FreshdeskError::RateLimited {
-                retry_after: wait.max(Duration::from_secs(1)),
-            });
-        }
-        tracing::info!(
-            wait_ms = wait.as_millis() as u64,
-            "pacing under the Freshdesk rate limit"
-        );
-        tokio::time::sleep(wait).await;
-        Ok(())
     }
 }
 
@@ -420,7 +419,7 @@ mod tests {
             crate::http::LazyHttp::new(),
             Url::parse("https://acme.freshdesk.com/api/v2").unwrap(),
             &SecretString::from("k"),
-            0.2,
+            Pacer::new(0.2, pacing::WINDOW),
         );
         assert!(c.same_origin("https://evil.example.com/api/v2/x?page=2").is_err());
         assert!(c.same_origin("https://acme.freshdesk.com/api/v2/x?page=2").is_ok());

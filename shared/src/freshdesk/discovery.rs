@@ -1,8 +1,6 @@
 //! Account discovery: ticket types, dropdown choices and the API names of the AI custom fields,
 //! read once per container from `/ticket_fields` and `/contact_fields` (lazily, on the first job).
 
-use serde_json::{json, Map, Value};
-
 use super::models::FieldDef;
 use crate::config::FieldOverrides;
 
@@ -38,34 +36,17 @@ impl FieldSpec {
             kind,
         }
     }
+}
 
-    /// A score in the field's own type: text → `"0.87"`, number/decimal → a number.
-    /// Number fields hold integers, so a 0..1 score is sent as a whole percentage there.
-    pub fn score_value(&self, score: f64) -> Option<Value> {
-        let rounded = (score * 100.0).round() / 100.0;
-        match &self.kind {
-            FieldKind::Text => Some(json!(format!("{rounded:.2}"))),
-            FieldKind::Decimal => Some(json!(rounded)),
-            FieldKind::Number => Some(json!((score * 100.0).round() as i64)),
-            FieldKind::Dropdown(_) => self.choice_value(&format!("{rounded:.2}")),
+impl FieldKind {
+    /// The type's name in logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Number => "number",
+            Self::Decimal => "decimal",
+            Self::Dropdown(_) => "dropdown",
         }
-    }
-
-    /// A string value; for a dropdown only if it is one of the choices (matched
-    /// case-insensitively, written exactly as the account spells it).
-    pub fn choice_value(&self, wanted: &str) -> Option<Value> {
-        match &self.kind {
-            FieldKind::Dropdown(choices) => choices
-                .iter()
-                .find(|c| c.trim().eq_ignore_ascii_case(wanted.trim()))
-                .map(|c| json!(c)),
-            FieldKind::Text => Some(json!(wanted)),
-            FieldKind::Number | FieldKind::Decimal => wanted.parse::<f64>().ok().map(|n| json!(n)),
-        }
-    }
-
-    pub fn offers(&self, choice: &str) -> bool {
-        matches!(&self.kind, FieldKind::Dropdown(c) if c.iter().any(|x| x.eq_ignore_ascii_case(choice)))
     }
 }
 
@@ -112,44 +93,12 @@ impl AccountInfo {
         info
     }
 
-    /// The contact's sentiment fields, each in its own type (empty when none is configured).
-    pub fn sentiment_fields(&self, score: f64, escalation_risk: f64) -> Map<String, Value> {
-        let mut fields = Map::new();
-        if let Some(spec) = &self.sentiment_score {
-            insert_or_log(&mut fields, &spec.name, spec.score_value(score), "sentiment score");
-        }
-        if let Some(spec) = &self.escalation_risk {
-            insert_or_log(
-                &mut fields,
-                &spec.name,
-                spec.score_value(escalation_risk),
-                "escalation risk",
-            );
-        }
-        fields
-    }
-
     /// The account's spelling of `wanted` if it is one of its ticket types.
     pub fn ticket_type(&self, wanted: &str) -> Option<String> {
         self.ticket_types
             .iter()
             .find(|t| t.eq_ignore_ascii_case(wanted.trim()))
             .cloned()
-    }
-}
-
-/// Adds `name = value` to a write, or leaves it out (with a warning) when the value is not
-/// acceptable for the field: a bad dropdown value must never fail the whole PUT.
-pub fn insert_or_log(fields: &mut Map<String, Value>, name: &str, value: Option<Value>, wanted: &str) {
-    match value {
-        Some(v) => {
-            fields.insert(name.to_string(), v);
-        }
-        None => tracing::warn!(
-            field = name,
-            value = wanted,
-            "value is not one of the field's choices; left out of the write"
-        ),
     }
 }
 
@@ -181,6 +130,8 @@ fn resolve(fields: &[FieldDef], override_name: Option<&str>, label: &str) -> Opt
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{json, Value};
+
     use super::*;
 
     fn defs(v: Value) -> Vec<FieldDef> {
@@ -188,10 +139,10 @@ mod tests {
     }
 
     #[test]
-    fn discovers_types_and_fields_by_label() {
+    fn ticket_types_and_fields_are_found_by_label_whatever_their_api_names() {
         let tf = defs(json!([
             {"name": "ticket_type", "label": "Type", "type": "default_ticket_type", "choices": ["Question", "Refund"]},
-            {"name": "cf_ai_category", "label": "AI  category ", "type": "custom_text"},
+            {"name": "cf_ai_category_1", "label": "AI  category ", "type": "custom_text"},
             {"name": "cf_ai_urgency", "label": "AI Urgency", "type": "custom_dropdown",
              "choices": [{"id": 1, "value": "Low", "position": 1}, {"id": 2, "value": "Urgent", "position": 2}]},
             {"name": "cf_ai_confidence2931", "label": "AI Confidence", "type": "custom_decimal"}
@@ -200,24 +151,34 @@ mod tests {
         let info = AccountInfo::from_fields(&tf, &cf, &FieldOverrides::default());
         assert_eq!(info.ticket_type("refund").as_deref(), Some("Refund"));
         assert_eq!(info.ticket_type("Billing"), None);
-        assert_eq!(info.ai_category.as_ref().unwrap().name, "cf_ai_category");
-        let urgency = info.ai_urgency.unwrap();
-        assert!(urgency.offers("urgent") && !urgency.offers("critical"));
-        assert_eq!(urgency.choice_value("urgent"), Some(json!("Urgent")));
-        assert_eq!(urgency.choice_value("unknown"), None);
-        assert_eq!(info.ai_confidence.unwrap().score_value(0.8712), Some(json!(0.87)));
-        assert_eq!(info.sentiment_score.unwrap().score_value(-0.62), Some(json!(-62)));
-        assert!(info.escalation_risk.is_none());
+        assert_eq!(info.ai_category.as_ref().unwrap().name, "cf_ai_category_1");
+        assert_eq!(
+            info.ai_urgency.unwrap().kind,
+            FieldKind::Dropdown(vec!["Low".into(), "Urgent".into()])
+        );
+        assert_eq!(info.ai_confidence.unwrap().kind, FieldKind::Decimal);
+        assert_eq!(info.sentiment_score.unwrap().kind, FieldKind::Number);
+        assert!(info.escalation_risk.is_none(), "a missing field is left out");
     }
 
     #[test]
-    fn overrides_win_and_text_fields_get_two_place_strings() {
-        let tf = defs(json!([{"name": "cf_conf", "label": "Something else", "type": "custom_text"}]));
+    fn an_override_names_the_field_and_its_type_still_comes_from_the_account() {
+        let tf = defs(json!([{"name": "cf_conf", "label": "Something else", "type": "custom_decimal"}]));
         let o = FieldOverrides {
             ai_confidence: Some("cf_conf".into()),
+            ai_category: Some("cf_unlisted".into()),
             ..Default::default()
         };
         let info = AccountInfo::from_fields(&tf, &[], &o);
-        assert_eq!(info.ai_confidence.unwrap().score_value(0.8), Some(json!("0.80")));
+        let confidence = info.ai_confidence.unwrap();
+        assert_eq!(
+            (confidence.name.as_str(), confidence.kind),
+            ("cf_conf", FieldKind::Decimal)
+        );
+        let category = info.ai_category.unwrap();
+        assert_eq!(
+            (category.name.as_str(), category.kind),
+            ("cf_unlisted", FieldKind::Text)
+        );
     }
 }

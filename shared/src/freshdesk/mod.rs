@@ -3,11 +3,12 @@
 mod client;
 pub mod discovery;
 mod error;
+pub mod field_values;
 pub mod models;
-mod pacing;
+pub mod pacing;
 
 pub use client::{next_link, FreshdeskClient};
 pub use discovery::AccountInfo;
 pub use error::{FieldError, FreshdeskError};
 pub use models::*;
-pub use pacing::Pacer;
+pub use pacing::{Pacer, Sent};

@@ -1,141 +1,173 @@
-//! Keeps the bridge inside the account's shared per-minute budget.
+//! Keeps the bridge inside the account's shared per-minute budget, whatever kind of minute it is.
 //!
 //! Freshdesk reports `X-RateLimit-Total` and `X-RateLimit-Remaining` on every answer but no reset
-//! time, so the budget is modelled as refilling at Total/60 credits per second. When the
-//! remaining credits fall below `reserve × Total`, the bridge waits for the missing credits to
-//! refill instead of spending everyone else's share (and instead of collecting 429s in a burst).
+//! time, and does not say whether its minute is a fixed window or a rolling one. Assuming a
+//! refill rate that the account does not have (or that several containers each count as their
+//! own) is what makes workers stampede into 429s. So the pacer assumes nothing comes back
+//! before a whole window has passed, and keeps three rules that hold under either kind:
+//!
+//! 1. The bridge's own calls in any window stay below `(1 − reserve) × Total`.
+//! 2. Between answers, the credits left are the last reading minus the calls sent since; a
+//!    call that would take them below `reserve × Total` (or, with no reserve, below one credit)
+//!    is not sent.
+//! 3. Once an answer shows `Remaining < reserve × Total`, when rule 2 stops a call, or after a
+//!    429, nothing is sent — not even a probe — until one window after that answer (or after
+//!    the 429's `Retry-After`, if later). By then a fixed window has reset and a rolling one has
+//!    forgotten every call it counted.
+//!
+//! The caller waits when that fits its deadline and otherwise gives the job back with the wait.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// Freshdesk's rate-limit window.
+pub const WINDOW: Duration = Duration::from_secs(60);
+
+/// The last `X-RateLimit-*` reading and what was sent since.
 #[derive(Debug, Clone, Copy)]
-struct Observed {
+struct Reading {
     total: f64,
-    remaining: f64,
+    /// Remaining at the reading, minus the calls sent since or not yet answered then.
+    left: f64,
     at: Instant,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    reading: Option<Reading>,
+    quiet_until: Option<Instant>,
+    /// When each of this container's calls of the last window was sent.
+    sent: VecDeque<Instant>,
+    in_flight: u32,
 }
 
 /// Budget state shared by every call of one container.
 #[derive(Debug)]
 pub struct Pacer {
     reserve: f64,
-    state: Mutex<Option<Observed>>,
+    window: Duration,
+    state: Mutex<State>,
+}
+
+/// One call the pacer let through: report its answer with [`Sent::answered`]; a call that got
+/// no answer (transport error, cancelled) is settled when dropped.
+#[derive(Debug)]
+pub struct Sent<'a> {
+    pacer: &'a Pacer,
+    settled: bool,
 }
 
 impl Pacer {
-    pub fn new(reserve: f64) -> Self {
+    /// `reserve`: the share of the budget left to everyone else; `window`: Freshdesk's minute
+    /// ([`WINDOW`]; shorter only against a simulator configured alike).
+    pub fn new(reserve: f64, window: Duration) -> Self {
         Self {
             reserve: reserve.clamp(0.0, 0.95),
-            state: Mutex::new(None),
+            window: window.max(Duration::from_millis(1)),
+            state: Mutex::new(State::default()),
         }
     }
 
-    /// Takes one credit; returns how long to wait first (zero when the budget allows it now).
-    pub fn acquire(&self, now: Instant) -> Duration {
-        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(obs) = guard.as_mut() else {
-            return Duration::ZERO;
-        };
-        let rate = obs.total / 60.0;
-        if rate <= 0.0 {
-            return Duration::ZERO;
-        }
-        // credits refilled since the last observation
-        let elapsed = now.saturating_duration_since(obs.at).as_secs_f64();
-        obs.remaining = (obs.remaining + elapsed * rate).min(obs.total);
-        obs.at = now;
-        let floor = self.reserve * obs.total;
-        // spend the credit now; if that dips under the floor, the wait is the refill time
-        obs.remaining -= 1.0;
-        if obs.remaining >= floor {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64((floor - obs.remaining) / rate)
-        }
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Gives back a credit taken by `acquire` that was not spent (the call was not made).
-    pub fn refund(&self) {
-        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(obs) = guard.as_mut() {
-            obs.remaining = (obs.remaining + 1.0).min(obs.total);
+    /// Lets one call through now, or says how long nothing may be sent.
+    pub fn acquire(&self, now: Instant) -> Result<Sent<'_>, Duration> {
+        let mut st = self.lock();
+        if let Some(until) = st.quiet_until.filter(|u| *u > now) {
+            return Err(until - now);
         }
-    }
-
-    /// Records the headers of an answer.
-    pub fn observe(&self, total: Option<u32>, remaining: Option<u32>, now: Instant) {
-        let (Some(total), Some(remaining)) = (total, remaining) else {
-            return;
-        };
-        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        // Concurrent calls answer out of order; the lowest fresh reading is the safe one.
-        let remaining = match guard.as_ref() {
-            Some(obs)
-                if obs.total == total as f64 && now.saturating_duration_since(obs.at) < Duration::from_millis(200) =>
-            {
-                obs.remaining.min(remaining as f64)
+        while st
+            .sent
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= self.window)
+        {
+            st.sent.pop_front();
+        }
+        // A reading older than a window says nothing about the budget now.
+        if st
+            .reading
+            .is_some_and(|r| now.saturating_duration_since(r.at) >= self.window)
+        {
+            st.reading = None;
+        }
+        if let Some(r) = st.reading {
+            if st.sent.len() as f64 + 1.0 >= (1.0 - self.reserve) * r.total {
+                if let Some(first) = st.sent.front() {
+                    return Err(*first + self.window - now);
+                }
             }
-            _ => remaining as f64,
-        };
-        *guard = Some(Observed {
-            total: total as f64,
-            remaining,
-            at: now,
-        });
+            if r.left - 1.0 < self.floor(r.total) {
+                let until = r.at + self.window;
+                st.quiet_until = Some(until);
+                return Err(until.saturating_duration_since(now));
+            }
+        }
+        if let Some(r) = st.reading.as_mut() {
+            r.left -= 1.0;
+        }
+        st.sent.push_back(now);
+        st.in_flight += 1;
+        Ok(Sent {
+            pacer: self,
+            settled: false,
+        })
     }
 
-    /// After a 429: nothing is left until `retry_after` has passed.
-    pub fn exhausted(&self, retry_after: Duration, now: Instant) {
-        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(obs) = guard.as_mut() {
-            let rate = obs.total / 60.0;
-            obs.remaining = self.reserve * obs.total - retry_after.as_secs_f64() * rate;
-            obs.at = now;
+    /// The lowest balance the bridge leaves: the reserve, and at least nothing owed.
+    fn floor(&self, total: f64) -> f64 {
+        self.reserve * total
+    }
+
+    fn settle(&self) {
+        let mut st = self.lock();
+        st.in_flight = st.in_flight.saturating_sub(1);
+    }
+
+    /// Records an answer's headers (`total`, `remaining`) and, for a 429, its `Retry-After`.
+    fn observe(&self, total: Option<u32>, remaining: Option<u32>, limited: Option<Duration>, now: Instant) {
+        let mut st = self.lock();
+        st.in_flight = st.in_flight.saturating_sub(1);
+        let mut quiet = None;
+        if let Some(retry_after) = limited {
+            quiet = Some(now + retry_after.max(self.window));
+        }
+        if let (Some(total), Some(remaining)) = (total, remaining) {
+            let (total, remaining) = (f64::from(total), f64::from(remaining));
+            if remaining < self.floor(total) {
+                quiet = quiet.max(Some(now + self.window));
+            }
+            // Calls still in flight were sent before this answer and may not be counted in it.
+            st.reading = Some(Reading {
+                total,
+                left: remaining - f64::from(st.in_flight),
+                at: now,
+            });
+        }
+        if let Some(q) = quiet {
+            st.quiet_until = st.quiet_until.max(Some(q));
+        }
+    }
+}
+
+impl Sent<'_> {
+    /// The call was answered: its rate-limit headers, and `Retry-After` when it was a 429.
+    pub fn answered(mut self, total: Option<u32>, remaining: Option<u32>, limited: Option<Duration>, now: Instant) {
+        self.settled = true;
+        self.pacer.observe(total, remaining, limited, now);
+    }
+}
+
+impl Drop for Sent<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.pacer.settle();
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn no_reading_no_wait() {
-        assert_eq!(Pacer::new(0.2).acquire(Instant::now()), Duration::ZERO);
-    }
-
-    #[test]
-    fn spends_freely_above_the_reserve() {
-        let p = Pacer::new(0.2);
-        let t = Instant::now();
-        p.observe(Some(600), Some(500), t);
-        for _ in 0..300 {
-            assert_eq!(p.acquire(t), Duration::ZERO);
-        }
-    }
-
-    #[test]
-    fn below_the_reserve_waits_for_the_refill() {
-        let p = Pacer::new(0.2);
-        let t = Instant::now();
-        // 600/min = 10 credits/s; floor = 120
-        p.observe(Some(600), Some(120), t);
-        let wait = p.acquire(t);
-        assert!((wait.as_secs_f64() - 0.1).abs() < 1e-6, "{wait:?}");
-        // a second caller waits longer: its credit is further below the floor
-        let wait2 = p.acquire(t);
-        assert!((wait2.as_secs_f64() - 0.2).abs() < 1e-6, "{wait2:?}");
-        // after a second, ten credits came back
-        assert_eq!(p.acquire(t + Duration::from_secs(1)), Duration::ZERO);
-    }
-
-    #[test]
-    fn a_429_empties_the_budget_for_retry_after() {
-        let p = Pacer::new(0.2);
-        let t = Instant::now();
-        p.observe(Some(600), Some(400), t);
-        p.exhausted(Duration::from_secs(3), t);
-        let wait = p.acquire(t);
-        assert!(wait >= Duration::from_secs(3), "{wait:?}");
-    }
-}
+#[path = "pacing_tests.rs"]
+mod tests;

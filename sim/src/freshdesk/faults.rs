@@ -145,13 +145,14 @@ pub fn normalize_path(path: &str) -> String {
 /// How the per-minute credit budget comes back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum RateWindow {
-    /// A fixed 60 s window starting at the first request after the previous
+    /// A fixed window (60 s unless [`FreshdeskSim::set_rate_window_length`]
+    /// says otherwise) starting at the first request after the previous
     /// window ended; all credits return at once. `Retry-After` = seconds left
     /// in the window (≥ 1). The default: easiest to reason about in tests.
     #[default]
     Fixed,
-    /// Token bucket: capacity = the limit, refilling at limit/60 credits per
-    /// second. `Retry-After` = seconds until one credit is back (≥ 1).
+    /// Token bucket: capacity = the limit, refilling at limit/window credits
+    /// per second. `Retry-After` = seconds until one credit is back (≥ 1).
     Refill,
 }
 
@@ -172,9 +173,11 @@ pub(crate) struct RateLimiter {
     used: u32,
     tokens: f64,
     last_refill: Option<Instant>,
+    window: Duration,
 }
 
-const WINDOW: Duration = Duration::from_secs(60);
+/// Freshdesk's rate-limit window.
+pub const WINDOW: Duration = Duration::from_secs(60);
 
 impl RateLimiter {
     pub(crate) fn new(per_minute: u32, mode: RateWindow) -> Self {
@@ -185,7 +188,21 @@ impl RateLimiter {
             used: 0,
             tokens: f64::from(per_minute),
             last_refill: None,
+            window: WINDOW,
         }
+    }
+
+    /// A fresh budget of `per_window` credits per window of `window`.
+    pub(crate) fn with_window(per_window: u32, mode: RateWindow, window: Duration) -> Self {
+        Self {
+            window: window.max(Duration::from_millis(1)),
+            ..Self::new(per_window, mode)
+        }
+    }
+
+    /// The same window length, with a fresh budget.
+    pub(crate) fn renewed(&self, per_window: u32, mode: RateWindow) -> Self {
+        Self::with_window(per_window, mode, self.window)
     }
 
     /// Charge one credit at `now`.
@@ -200,7 +217,7 @@ impl RateLimiter {
     pub(crate) fn remaining(&self) -> u32 {
         match self.mode {
             RateWindow::Fixed => match self.window_start {
-                Some(start) if start.elapsed() < WINDOW => self.per_minute.saturating_sub(self.used),
+                Some(start) if start.elapsed() < self.window => self.per_minute.saturating_sub(self.used),
                 _ => self.per_minute,
             },
             RateWindow::Refill => self.tokens.floor() as u32,
@@ -209,7 +226,7 @@ impl RateLimiter {
 
     fn check_fixed(&mut self, now: Instant) -> RateDecision {
         let start = match self.window_start {
-            Some(s) if now.duration_since(s) < WINDOW => s,
+            Some(s) if now.duration_since(s) < self.window => s,
             _ => {
                 self.used = 0;
                 self.window_start = Some(now);
@@ -220,7 +237,7 @@ impl RateLimiter {
         if allowed {
             self.used += 1;
         }
-        let left = WINDOW.saturating_sub(now.duration_since(start));
+        let left = self.window.saturating_sub(now.duration_since(start));
         RateDecision {
             allowed,
             total: self.per_minute,
@@ -230,7 +247,7 @@ impl RateLimiter {
     }
 
     fn check_refill(&mut self, now: Instant) -> RateDecision {
-        let rate = f64::from(self.per_minute.max(1)) / 60.0;
+        let rate = f64::from(self.per_minute.max(1)) / self.window.as_secs_f64();
         if let Some(last) = self.last_refill {
             let gained = now.duration_since(last).as_secs_f64() * rate;
             self.tokens = (self.tokens + gained).min(f64::from(self.per_minute));

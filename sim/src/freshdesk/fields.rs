@@ -1,22 +1,36 @@
 //! Default `GET /ticket_fields` and `GET /contact_fields` definitions of a
-//! fresh simulated account (the AI fields the set-up guide creates, with the
-//! awkward real-world naming: `cf_` prefixes and a numeric suffix), plus
+//! fresh simulated account (the five AI fields exactly as the integration
+//! guide's set-up creates them: its types and choices, with the awkward
+//! real-world naming: `cf_` prefixes and a numeric suffix), plus
 //! helpers to read a field's choices in any of Freshdesk's three shapes.
 
 use serde_json::{json, Map, Value};
 
 use super::state::State;
 
-/// API name of the "AI Category" ticket field (custom_text).
+/// API name of the "AI Category" ticket field (custom_dropdown of [`CATEGORIES`]).
 pub const FIELD_AI_CATEGORY: &str = "cf_ai_category";
-/// API name of the "AI Urgency" ticket field (custom_dropdown: low, medium, high, urgent).
+/// API name of the "AI Urgency" ticket field (custom_dropdown of [`URGENCIES`]).
 pub const FIELD_AI_URGENCY: &str = "cf_ai_urgency";
 /// API name of the "AI Confidence" ticket field (custom_text) — note the suffix.
 pub const FIELD_AI_CONFIDENCE: &str = "cf_ai_confidence2931";
-/// API name of the "Sentiment Score" contact field (custom_decimal).
+/// API name of the "Sentiment Score" contact field (custom_dropdown of [`SENTIMENT_LABELS`]).
 pub const FIELD_SENTIMENT_SCORE: &str = "sentiment_score";
 /// API name of the "Escalation Risk" contact field (custom_text).
 pub const FIELD_ESCALATION_RISK: &str = "escalation_risk";
+
+/// Choices of the "AI Category" dropdown: the categories Triage answers.
+pub const CATEGORIES: [&str; 5] = [
+    "billing",
+    "technical_issue",
+    "feature_request",
+    "account",
+    "general_inquiry",
+];
+/// Choices of the "AI Urgency" dropdown, as the guide lists them.
+pub const URGENCIES: [&str; 4] = ["low", "medium", "high", "critical"];
+/// Choices of the "Sentiment Score" dropdown, as the guide lists them.
+pub const SENTIMENT_LABELS: [&str; 3] = ["positive", "neutral", "negative"];
 
 /// Default ticket types (choices of the `ticket_type` field).
 pub const TICKET_TYPES: [&str; 5] = ["Question", "Incident", "Problem", "Feature Request", "Refund"];
@@ -38,6 +52,19 @@ fn with_choices(mut f: Value, choices: Value) -> Value {
         obj.insert("choices".into(), choices);
     }
     f
+}
+
+/// A custom dropdown whose choices come as `{id, value, position}` objects.
+fn dropdown(id: u64, name: &str, label: &str, position: u64, choices: &[&str]) -> Value {
+    let choices: Vec<Value> = choices
+        .iter()
+        .zip(1u64..)
+        .map(|(value, n)| json!({"id": id * 100 + n, "value": value, "position": n}))
+        .collect();
+    with_choices(
+        field(id, name, label, "custom_dropdown", position),
+        Value::Array(choices),
+    )
 }
 
 /// The ticket fields of a fresh account. `default_group` / `default_agent`
@@ -70,16 +97,8 @@ pub fn default_ticket_fields() -> Vec<Value> {
         with_choices(field(60_007, "group", "Group", "default_group", 7), json!({})),
         with_choices(field(60_008, "agent", "Agent", "default_agent", 8), json!({})),
         field(60_009, "description", "Description", "default_description", 9),
-        field(60_101, FIELD_AI_CATEGORY, "AI Category", "custom_text", 10),
-        with_choices(
-            field(60_102, FIELD_AI_URGENCY, "AI Urgency", "custom_dropdown", 11),
-            json!([
-                {"id": 1, "value": "low", "position": 1},
-                {"id": 2, "value": "medium", "position": 2},
-                {"id": 3, "value": "high", "position": 3},
-                {"id": 4, "value": "urgent", "position": 4},
-            ]),
-        ),
+        dropdown(60_101, FIELD_AI_CATEGORY, "AI Category", 10, &CATEGORIES),
+        dropdown(60_102, FIELD_AI_URGENCY, "AI Urgency", 11, &URGENCIES),
         field(60_103, FIELD_AI_CONFIDENCE, "AI Confidence", "custom_text", 12),
     ]
 }
@@ -99,7 +118,7 @@ pub fn default_contact_fields() -> Vec<Value> {
         field(70_010, "language", "Language", "default_language", 10),
         field(70_011, "tag_names", "Tags", "default_tag_names", 11),
         field(70_012, "description", "About", "default_description", 12),
-        field(70_101, FIELD_SENTIMENT_SCORE, "Sentiment Score", "custom_decimal", 13),
+        dropdown(70_101, FIELD_SENTIMENT_SCORE, "Sentiment Score", 13, &SENTIMENT_LABELS),
         field(70_102, FIELD_ESCALATION_RISK, "Escalation Risk", "custom_text", 14),
     ]
 }

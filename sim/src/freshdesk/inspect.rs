@@ -120,14 +120,31 @@ impl FreshdeskSim {
     pub fn set_rate_limit(&self, per_minute: u32) {
         let mut st = self.state();
         st.rate_limit = per_minute;
-        st.limiter = RateLimiter::new(per_minute, st.rate_mode);
+        st.limiter = st.limiter.renewed(per_minute, st.rate_mode);
     }
 
     /// Choose how credits come back (fixed window by default) and start fresh.
     pub fn set_rate_window(&self, mode: RateWindow) {
         let mut st = self.state();
         st.rate_mode = mode;
-        st.limiter = RateLimiter::new(st.rate_limit, mode);
+        st.limiter = st.limiter.renewed(st.rate_limit, mode);
+    }
+
+    /// Shorten (or lengthen) the rate-limit window, 60 s by default, and start
+    /// fresh: tests of the bridge's quiet period set the bridge's
+    /// `RATE_LIMIT_WINDOW_SECONDS` to the same length. The budget set by
+    /// [`set_rate_limit`](Self::set_rate_limit) then applies per window.
+    pub fn set_rate_window_length(&self, window: std::time::Duration) {
+        let mut st = self.state();
+        st.limiter = RateLimiter::with_window(st.rate_limit, st.rate_mode, window);
+    }
+
+    /// Spends the account's credits as its other API clients would (nothing is
+    /// logged) until `left` remain.
+    pub fn others_spend_down_to(&self, left: u32) {
+        let mut st = self.state();
+        let now = std::time::Instant::now();
+        while st.limiter.remaining() > left && st.limiter.check(now).allowed {}
     }
 
     /// Credits left in the current window.

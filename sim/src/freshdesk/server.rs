@@ -118,6 +118,7 @@ async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
         status: resp.status,
         body: logged_body,
         at,
+        remaining,
     });
     drop(st);
     if drop_connection {

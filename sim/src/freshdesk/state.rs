@@ -30,6 +30,8 @@ pub struct RequestRecord {
     pub body: Option<Value>,
     /// When the request arrived (for pacing/drain measurements).
     pub at: Instant,
+    /// The `X-RateLimit-Remaining` of its answer.
+    pub remaining: u32,
 }
 
 #[derive(Debug)]
