@@ -215,7 +215,7 @@ async fn a_worker_killed_right_after_the_note_post_leaves_exactly_one_note_and_o
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_worker_killed_right_after_the_ticket_put_repeats_only_that_idempotent_put_and_leaves_one_note() {
+async fn a_worker_killed_right_after_the_ticket_put_redoes_only_that_idempotent_branch_and_leaves_one_note() {
     let bed = QueueBed::start(crash_bed()).await;
     let mut first = bed.spawn_worker();
     // Hold the contact PUT (the write after the ticket PUT) in flight.
@@ -251,9 +251,14 @@ async fn a_worker_killed_right_after_the_ticket_put_repeats_only_that_idempotent
     assert_eq!(bed.fd.notes(101).len(), 1, "the note step was recorded: no second note");
     assert_eq!(bed.simpli.count("/api/v1/draft"), 1, "no second draft was asked for");
     assert_eq!(
-        bed.fd.applied_puts(101),
+        bed.simpli.count("/classify"),
         2,
-        "the retry repeated the unrecorded ticket PUT"
+        "the unrecorded ticket branch ran again on the retry"
+    );
+    assert_eq!(
+        bed.fd.applied_puts(101),
+        1,
+        "the retry found the ticket already holding every value and sent no second PUT"
     );
     let after_retry = bed.fd.ticket(101).unwrap();
     for field in ["priority", "type", "group_id", "tags", "custom_fields"] {
