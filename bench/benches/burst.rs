@@ -8,10 +8,10 @@
 //!
 //! In process: two `App`s ("containers": own HTTP clients, own pacers, own discovery cache)
 //! built like the deployed function share one DynamoDB table and one queue of ticket ids; each
-//! takes the next id and runs the job through the pipeline (`shared::pipeline::run_job`, 120 s
+//! takes the next id and runs the job through the pipeline (`shared::job::run_job`, 120 s
 //! deadline as the template's timeout), one job at a time, as an SQS batch of 1 would. A job
 //! that ends retryable goes back to the queue after the delay the job entry itself decides
-//! (`shared::entry::record_verdict`).
+//! (`shared::runtime::entry::record_verdict`).
 //!
 //! Rows, each in both window modes:
 //! * quiet — a full budget, `RATE_LIMIT_RESERVE=0.2`: no pacing needed;
@@ -32,8 +32,8 @@ use std::time::{Duration, Instant};
 
 use bench::{ms, verdict};
 use e2e::{Harness, Store};
-use shared::entry::{record_verdict, RecordVerdict};
-use shared::pipeline::run_job;
+use shared::job::run_job;
+use shared::runtime::entry::{record_verdict, RecordVerdict};
 use shared::App;
 use sim::{FreshdeskSim, RateWindow, SimpliSim};
 use ticket_created::TicketCreated;
@@ -239,7 +239,7 @@ async fn lost_jobs(h: &Harness, ids: &[u64]) -> usize {
             .await
             .ok()
             .flatten()
-            .is_some_and(|r| r.status == shared::dedup::COMPLETED);
+            .is_some_and(|r| r.status == shared::store::COMPLETED);
         lost += usize::from(!done || h.fd.notes(*id).is_empty());
     }
     lost

@@ -4,7 +4,7 @@
 //! `cargo bench -p bench --bench critical_path` (moto up for the DynamoDB row).
 //! `CRITICAL_PATH_N` overrides the 20 jobs per row.
 //!
-//! In process: the real Lambda handler (`shared::lambda::handle`, inline webhook) of
+//! In process: the real Lambda handler (`shared::runtime::handle`, inline webhook) of
 //! ticket-created against the Freshdesk simulator and the Simpli stand-ins, with latency
 //! injected: Simpli `/classify` 300 ms, `/route` 200 ms, `/api/v1/draft` 600 ms, `/analyze`
 //! 250 ms; every Freshdesk request `F` ms. One warm-up job (account discovery) per row, then
@@ -166,7 +166,7 @@ async fn run_row(row: &Row, n: usize) {
                 .store
                 .claim(
                     &key,
-                    shared::dedup::now_ms(),
+                    shared::setup::clock::now_ms(),
                     Duration::from_secs(60),
                     Duration::from_secs(600),
                 )

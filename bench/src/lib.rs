@@ -308,12 +308,12 @@ pub fn sqs_event(event: &str, ticket_ids: &[u64], queue_arn: &str) -> Value {
     let records: Vec<Value> = ticket_ids
         .iter()
         .map(|id| {
-            let body = json!({"event": event, "ticket_id": id, "received_at": shared::dedup::now_ms(), "request_id": format!("bench-{id}")});
+            let body = json!({"event": event, "ticket_id": id, "received_at": shared::setup::clock::now_ms(), "request_id": format!("bench-{id}")});
             json!({
                 "messageId": format!("00000000-0000-4000-8000-{id:012}"),
                 "receiptHandle": format!("bench-receipt-{id}"),
                 "body": body.to_string(),
-                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": shared::dedup::now_ms().to_string()},
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": shared::setup::clock::now_ms().to_string()},
                 "messageAttributes": {},
                 "md5OfBody": "",
                 "eventSource": "aws:sqs",

@@ -17,13 +17,13 @@ use std::time::Duration;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::{ChangeMessageVisibilityBatchRequestEntry, MessageAttributeValue, MessageSystemAttributeName};
 use aws_sdk_sqs::Client;
-use shared::queue::JobMessage;
+use shared::runtime::queue::JobMessage;
 
 /// The webhook events whose jobs go through a queue.
 pub const EVENTS: [&str; 3] = ["ticket-created", "customer-replied", "ticket-resolved"];
 
 /// The message attribute in which a function records why it parked a job in the DLQ
-/// (set by `shared::queue::JobQueue::dead_letter`). It is dropped on replay.
+/// (set by `shared::runtime::queue::JobQueue::dead_letter`). It is dropped on replay.
 pub const FAILURE_ATTRIBUTE: &str = "failure";
 
 /// SQS limits.
@@ -45,13 +45,9 @@ fn sqs<E>(op: &'static str) -> impl FnOnce(E) -> OpsError
 where
     E: std::error::Error + ProvideErrorMetadata + 'static,
 {
-    move |e| {
-        let cause = match (e.code(), e.message()) {
-            (Some(code), Some(message)) => format!("{code}: {message}"),
-            (Some(code), None) => code.to_string(),
-            _ => aws_sdk_sqs::error::DisplayErrorContext(&e).to_string(),
-        };
-        OpsError::Sqs { op, cause }
+    move |e| OpsError::Sqs {
+        op,
+        cause: shared::clients::aws::describe(&e),
     }
 }
 
@@ -185,7 +181,7 @@ impl ReplayReport {
 
 fn one_line(s: &str, max: usize) -> String {
     let flat: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    shared::text::truncate_chars(&flat, max).to_string()
+    shared::job::text::truncate_chars(&flat, max).to_string()
 }
 
 /// Whether a DLQ message body is a job of `event` (and of `ticket_id`, if given).
@@ -211,7 +207,7 @@ pub async fn resolve_dlq_url(
     if let Some(url) = explicit.filter(|u| !u.trim().is_empty()) {
         return Ok(url);
     }
-    let queue = shared::queue::JobQueue::new(aws, queue_url.to_string(), None);
+    let queue = shared::runtime::queue::JobQueue::new(aws, queue_url.to_string(), None);
     queue.dlq_url().await.map(str::to_string).map_err(|e| {
         OpsError::Usage(format!(
             "no DLQ URL given (--dlq-url or JOB_DLQ_URL) and the queue's RedrivePolicy gave none: {}",

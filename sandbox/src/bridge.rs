@@ -1,5 +1,5 @@
 //! The local stand-in for API Gateway: an axum server that routes by path to the functions'
-//! real handlers. Each webhook route calls [`shared::entry::webhook`], the same entry the
+//! real handlers. Each webhook route calls [`shared::runtime::entry::webhook`], the same entry the
 //! Lambda's HTTP side calls, so auth, parsing, dedup and the answers are the deployed ones.
 //!
 //! | route | handler |
@@ -22,7 +22,7 @@ use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use http::{HeaderMap, Method, StatusCode};
 use serde_json::{json, Value};
-use shared::lambda::Scheduled;
+use shared::runtime::Scheduled;
 use shared::{App, Job};
 use tokio::net::TcpListener;
 
@@ -113,16 +113,18 @@ async fn webhook<J: Job>(
 ) -> Response {
     let deadline = Instant::now() + REQUEST_BUDGET;
     let request_id = bridge.request_id(&headers);
-    let reply = shared::entry::webhook(&bridge.app, &job, &method, &headers, &body, deadline, &request_id).await;
+    let reply =
+        shared::runtime::entry::webhook(&bridge.app, &job, &method, &headers, &body, deadline, &request_id).await;
     answer(reply.status, reply.body)
 }
 
 /// Runs kb-sync now. Deployed, only EventBridge can start it; here the route wants the webhook
 /// secret, so a tunnelled sandbox does not let anyone spend the account's API credits.
 async fn run_kb_sync(State(bridge): State<Arc<Bridge>>, headers: HeaderMap) -> Response {
-    if let Err(refusal) = shared::webhook::authorize(&headers, bridge.app.webhook_secret()) {
+    if let Err(refusal) = shared::runtime::webhook::authorize(&headers, bridge.app.webhook_secret()) {
         tracing::warn!(event = kb_sync::KbSync::NAME, "request refused: {refusal}");
-        return answer(refusal.status(), json!({"error": refusal.to_string()}));
+        let refused = shared::runtime::answer::HttpAnswer::refused(&refusal);
+        return answer(refused.status, refused.body);
     }
     match bridge.kb_sync.run(&bridge.app, Instant::now() + KB_SYNC_BUDGET).await {
         Ok(summary) => answer(200, summary),

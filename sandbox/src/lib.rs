@@ -9,7 +9,7 @@
 //!   real Freshdesk account.
 //!
 //! How it maps to the deployed architecture: the local axum server stands in for API Gateway's
-//! HTTP API, each route calls the same [`shared::entry::webhook`] the Lambda's HTTP entry calls,
+//! HTTP API, each route calls the same [`shared::runtime::entry::webhook`] the Lambda's HTTP entry calls,
 //! the in-memory dedup store stands in for the DynamoDB table, and the jobs run inline (as with
 //! no `JOB_QUEUE_URL`).
 
@@ -40,7 +40,7 @@ pub enum SandboxError {
     #[error("starting {what}: {source}")]
     Start { what: &'static str, source: std::io::Error },
     #[error(transparent)]
-    Startup(#[from] shared::app::StartupError),
+    Startup(#[from] shared::setup::secrets::StartupError),
     #[error("sample event {name}: {problem}")]
     Sample { name: &'static str, problem: String },
     #[error("{label}: request failed: {source}")]

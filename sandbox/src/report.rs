@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde_json::Value;
-use shared::text::html_to_text;
+use shared::job::text::html_to_text;
 use sim::FreshdeskSim;
 
 use crate::scenario::{ScenarioReport, StepOutcome, TICKETS};
@@ -133,7 +133,7 @@ pub fn answer_text(s: &StepOutcome) -> String {
         (Some(status), Some(error)) => format!("{status}: {error}"),
         (Some(status), None) => status.to_string(),
         (None, Some(error)) => error.to_string(),
-        (None, None) => shared::text::truncate_chars(&s.body.to_string(), 80).to_string(),
+        (None, None) => shared::job::text::truncate_chars(&s.body.to_string(), 80).to_string(),
     }
 }
 

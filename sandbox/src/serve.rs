@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use secrecy::ExposeSecret;
-use shared::app::StartupError;
+use shared::setup::secrets::StartupError;
 use shared::App;
 use tokio::net::TcpListener;
 

@@ -8,9 +8,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use secrecy::SecretString;
-use shared::app::StartupError;
-use shared::config::SecretSource;
-use shared::dedup::MemoryDedupStore;
+use shared::setup::config::SecretSource;
+use shared::setup::secrets::StartupError;
+use shared::store::MemoryDedupStore;
 use shared::{App, Config, Secrets};
 use sim::{FreshdeskSim, SimpliSim};
 use tokio::net::TcpListener;

@@ -1,5 +1,5 @@
 //! Ack latency of the webhook's HTTP entry in queue mode: auth + parse + `SendMessage` (moto on
-//! loopback), through the real Lambda handler (`shared::lambda::handle`) of ticket-created
+//! loopback), through the real Lambda handler (`shared::runtime::handle`) of ticket-created
 //! with an `App` built with a `JobQueue`. Budget (docs/architecture.md): ≤ 5 ms median on loopback.
 //!
 //! `cargo bench -p e2e --bench ack_latency` (moto must be up: `AWS_ENDPOINT_URL`, as
@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use e2e::runtime_api::{aws_config, create_queue_pair, sqs_client};
-use shared::dedup::MemoryDedupStore;
-use shared::queue::JobQueue;
+use shared::runtime::queue::JobQueue;
+use shared::store::MemoryDedupStore;
 use shared::{App, Secrets};
 use sim::{FreshdeskSim, SimpliSim};
 
@@ -119,7 +119,9 @@ async fn run(n: usize) {
         }
         let (payload, ctx) = (event.clone(), e2e::context(30));
         let started = Instant::now();
-        let out = shared::lambda::handle(&app, &job, payload, ctx).await.expect("handler");
+        let out = shared::runtime::handle(&app, &job, payload, ctx)
+            .await
+            .expect("handler");
         let took = started.elapsed();
         assert_eq!(out["statusCode"], 202, "{out}");
 
@@ -135,7 +137,9 @@ async fn run(n: usize) {
 
         let (payload, ctx) = (malformed.clone(), e2e::context(30));
         let started = Instant::now();
-        let out = shared::lambda::handle(&app, &job, payload, ctx).await.expect("handler");
+        let out = shared::runtime::handle(&app, &job, payload, ctx)
+            .await
+            .expect("handler");
         let took_floor = started.elapsed();
         assert_eq!(out["statusCode"], 400, "{out}");
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use shared::dedup::{Claim, ClaimOutcome, DedupError, DedupStore, COMPLETED, FAILED, IN_PROGRESS};
+use shared::store::{Claim, ClaimOutcome, DedupError, DedupStore, COMPLETED, FAILED, IN_PROGRESS};
 
 const LEASE: Duration = Duration::from_secs(30);
 const TTL: Duration = Duration::from_secs(7 * 24 * 3600);

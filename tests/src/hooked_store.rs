@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use shared::dedup::{Claim, ClaimOutcome, DedupError, DedupRecord, DedupStore, MemoryDedupStore};
+use shared::store::{Claim, ClaimOutcome, DedupError, DedupRecord, DedupStore, MarkerStore, MemoryDedupStore};
 
 type Hook = Box<dyn Fn() + Send + Sync>;
 
@@ -97,6 +97,10 @@ impl DedupStore for HookedStore {
     async fn get(&self, key: &str) -> Result<Option<DedupRecord>, DedupError> {
         self.inner.get(key).await
     }
+}
+
+#[async_trait::async_trait]
+impl MarkerStore for HookedStore {
     async fn get_marker(&self, key: &str) -> Result<Option<String>, DedupError> {
         tokio::time::sleep(self.marker_read_delay).await;
         self.inner.get_marker(key).await

@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
 };
 use serde_json::{json, Value};
-use shared::dedup::{DedupStore, DynamoDedupStore, MemoryDedupStore};
+use shared::store::{DedupStore, DynamoDedupStore, MemoryDedupStore};
 use shared::{App, Config, Job, Secrets};
 use sim::{FreshdeskSim, SimpliSim};
 
@@ -150,14 +150,14 @@ pub fn with_header(mut event: Value, name: &str, value: Option<&str>) -> Value {
 /// A Lambda context with `secs` left before the deadline.
 pub fn context(secs: u64) -> lambda_runtime::Context {
     let mut ctx = lambda_runtime::Context::default();
-    ctx.deadline = shared::dedup::now_ms() + secs * 1000;
+    ctx.deadline = shared::setup::clock::now_ms() + secs * 1000;
     ctx.request_id = format!("test-{}", fastrand::u64(..));
     ctx
 }
 
 /// Runs the function's real Lambda handler on `event`; returns (status, parsed body).
 pub async fn invoke<J: Job>(app: &App, job: &J, event: Value) -> (u16, Value) {
-    let out = shared::lambda::handle(app, job, event, context(60))
+    let out = shared::runtime::handle(app, job, event, context(60))
         .await
         .expect("handler result");
     let status = out["statusCode"].as_u64().expect("statusCode") as u16;

@@ -31,7 +31,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
-use shared::dedup::{now_ms, DedupRecord, DedupStore, DynamoDedupStore};
+use shared::setup::clock::now_ms;
+use shared::store::{DedupRecord, DedupStore, DynamoDedupStore};
 use sim::{FreshdeskSim, SimpliSim};
 use tokio::sync::{mpsc, oneshot};
 

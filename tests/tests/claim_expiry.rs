@@ -2,8 +2,9 @@
 //! outlives a dead-lettered message, so a replay days later finds the note already posted.
 
 use e2e::{Harness, Store};
-use shared::dedup::{now_ms, REPLAY_TTL};
-use shared::pipeline::JobCtx;
+use shared::job::JobCtx;
+use shared::setup::clock::now_ms;
+use shared::store::REPLAY_TTL;
 
 #[tokio::test]
 async fn a_claim_abandoned_by_a_killed_worker_outlives_the_dead_letter_queue() {

@@ -1,7 +1,7 @@
 //! The dedup contract on both adapters.
 
 use e2e::dedup_suite::run_all;
-use shared::dedup::MemoryDedupStore;
+use shared::store::MemoryDedupStore;
 
 #[tokio::test]
 async fn memory_adapter_meets_the_dedup_contract() {

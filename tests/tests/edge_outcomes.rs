@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use e2e::runtime_api::{aws_config, create_queue_pair, peek, queue_total, sqs_client, sqs_event};
 use e2e::{event, invoke, Harness, Store};
-use shared::dedup::{DedupStore, MemoryDedupStore, COMPLETED};
-use shared::queue::{JobMessage, JobQueue};
+use shared::runtime::queue::{JobMessage, JobQueue};
+use shared::store::{DedupStore, MemoryDedupStore, COMPLETED};
 use shared::{App, Secrets};
 use sim::Fault;
 use ticket_created::TicketCreated;
@@ -58,14 +58,14 @@ async fn in_queue_mode_a_ticket_deleted_meanwhile_is_acknowledged_and_never_dead
     let message = JobMessage {
         event: "ticket-created".into(),
         ticket_id: 101,
-        received_at: shared::dedup::now_ms(),
+        received_at: shared::setup::clock::now_ms(),
         request_id: "edge-gone".into(),
     };
     queue.enqueue(&message).await.unwrap();
     let received = peek(&sqs, &queues.url, 1, Duration::from_secs(30)).await;
     let batch = sqs_event(&received, &queues.arn);
 
-    let answer = shared::lambda::handle(&app, &TicketCreated, batch, e2e::context(60))
+    let answer = shared::runtime::handle(&app, &TicketCreated, batch, e2e::context(60))
         .await
         .expect("batch answer");
     assert_eq!(answer["batchItemFailures"], serde_json::json!([]), "{answer}");

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use e2e::{build_app, event, invoke, Harness, Store};
 use serde_json::json;
-use shared::dedup::FAILED;
+use shared::store::FAILED;
 use sim::Fault;
 use ticket_created::TicketCreated;
 use ticket_resolved::TicketResolved;

@@ -9,7 +9,7 @@ use sim::Fault;
 
 async fn run(h: &Harness, secs: u64) -> Value {
     let _ = event("kb-sync.schedule.json");
-    shared::lambda::handle_scheduled(&h.app, &KbSync::default(), context(secs))
+    shared::runtime::handle_scheduled(&h.app, &KbSync::default(), context(secs))
         .await
         .expect("kb-sync run")
 }
@@ -62,14 +62,14 @@ async fn a_run_stops_before_its_deadline_and_the_next_resumes_without_double_pos
         stop_margin: Duration::from_millis(1500),
     };
     // 6 s: the job keeps 1 s back for bookkeeping, so it works to 5 s: two 2-s folder reads fit.
-    let partial = shared::lambda::handle_scheduled(&h.app, &task, context(6))
+    let partial = shared::runtime::handle_scheduled(&h.app, &task, context(6))
         .await
         .unwrap();
     assert_eq!(partial["status"], "partial", "{partial}");
     let pushed_first = partial["pushed"].as_u64().unwrap();
     assert!(pushed_first < 5, "{partial}");
 
-    let rest = shared::lambda::handle_scheduled(&h.app, &task, context(60))
+    let rest = shared::runtime::handle_scheduled(&h.app, &task, context(60))
         .await
         .unwrap();
     assert_eq!(rest["status"], "complete", "{rest}");

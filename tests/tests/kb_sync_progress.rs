@@ -9,10 +9,10 @@ use e2e::hooked_store::HookedStore;
 use e2e::{build_app, context, Harness, Store};
 use kb_sync::{stop_margin, KbSync};
 use serde_json::Value;
-use shared::dedup::{DedupStore, MemoryDedupStore};
+use shared::store::{DedupStore, MemoryDedupStore};
 
 async fn run(h: &Harness, secs: u64) -> Value {
-    shared::lambda::handle_scheduled(&h.app, &KbSync::default(), context(secs))
+    shared::runtime::handle_scheduled(&h.app, &KbSync::default(), context(secs))
         .await
         .expect("a kb-sync run ends partial or complete, never as an error")
 }
@@ -77,7 +77,7 @@ async fn the_clock_is_checked_before_every_article_not_only_every_folder() {
     }
     let inner: Arc<dyn DedupStore> = Arc::new(MemoryDedupStore::new());
     let fast = build_app(h.fd_addr, h.simpli_addr, inner.clone(), &[]);
-    let first = shared::lambda::handle_scheduled(&fast, &KbSync::default(), context(60))
+    let first = shared::runtime::handle_scheduled(&fast, &KbSync::default(), context(60))
         .await
         .unwrap();
     assert_eq!(
@@ -89,7 +89,7 @@ async fn the_clock_is_checked_before_every_article_not_only_every_folder() {
     // Nothing changed, but each article's marker read is slow: 25 reads need 5 s of a 3 s run.
     let slow_table = Arc::new(HookedStore::wrapping(inner).slow_marker_reads(Duration::from_millis(200)));
     let slow = build_app(h.fd_addr, h.simpli_addr, slow_table, &[]);
-    let second = shared::lambda::handle_scheduled(&slow, &KbSync::default(), context(3))
+    let second = shared::runtime::handle_scheduled(&slow, &KbSync::default(), context(3))
         .await
         .unwrap();
     assert_eq!(second["status"], "partial", "{second}");

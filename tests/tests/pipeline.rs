@@ -3,8 +3,8 @@
 use std::time::{Duration, Instant};
 
 use e2e::{Harness, Store};
-use shared::dedup::IN_PROGRESS;
-use shared::pipeline::{run_job, Job, JobCtx, JobError, Outcome};
+use shared::job::{run_job, Job, JobCtx, JobError, Outcome};
+use shared::store::IN_PROGRESS;
 
 struct PanicsAfterClaim;
 
@@ -26,7 +26,7 @@ async fn a_panic_is_a_retryable_failure_that_releases_the_lease_and_keeps_steps(
     let deadline = Instant::now() + Duration::from_secs(30);
     let report = run_job(&h.app, &PanicsAfterClaim, 7, deadline, "r1".into()).await;
     assert_eq!(report.label(), "retried");
-    assert_eq!(report.inline_answer().0, 503);
+    assert_eq!(shared::runtime::answer::HttpAnswer::inline(&report).status, 503);
     assert!(report.result.unwrap_err().to_string().contains("bug in event logic"));
     let record = h.store.get("test-panic#7").await.unwrap().unwrap();
     assert_eq!(

@@ -7,7 +7,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use e2e::runtime_api::{batch_failures, peek, sqs_event, BedOptions, QueueBed};
-use shared::dedup::{now_ms, COMPLETED, IN_PROGRESS};
+use shared::setup::clock::now_ms;
+use shared::store::{COMPLETED, IN_PROGRESS};
 use sim::Fault;
 
 const TIMEOUT: Duration = Duration::from_secs(6);

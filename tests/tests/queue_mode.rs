@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use e2e::runtime_api::{aws_config, eventually, peek, queue_total, BedOptions, FunctionProcess, QueueBed};
 use serde_json::{json, Value};
-use shared::dedup::{MemoryDedupStore, COMPLETED, FAILED, IN_PROGRESS};
-use shared::queue::{JobMessage, JobQueue};
+use shared::runtime::queue::{JobMessage, JobQueue};
+use shared::store::{MemoryDedupStore, COMPLETED, FAILED, IN_PROGRESS};
 use shared::{App, Secrets};
 use sim::{Fault, FreshdeskSim, SimpliSim};
 

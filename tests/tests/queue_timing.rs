@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use e2e::runtime_api::{wait_until, BedOptions, FunctionProcess, QueueBed};
-use shared::dedup::COMPLETED;
+use shared::store::COMPLETED;
 use sim::Fault;
 
 const EVENT: &str = "ticket-created";

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use e2e::{seed_tickets, Harness, Store};
-use shared::pipeline::{run_job, Outcome};
+use shared::job::{run_job, Outcome};
 use shared::App;
 use sim::{FreshdeskSim, RateWindow, SimpliSim};
 use ticket_created::TicketCreated;

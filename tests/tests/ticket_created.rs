@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use e2e::{event, invoke, with_body, Harness, Store};
 use serde_json::{json, Value};
-use shared::dedup::{FAILED, IN_PROGRESS};
+use shared::store::{FAILED, IN_PROGRESS};
 use sim::{Fault, FreshdeskSim, SimpliSim};
 use ticket_created::TicketCreated;
 
@@ -358,7 +358,8 @@ async fn rate_limit_longer_than_the_deadline_answers_503_and_releases_the_claim(
 
 #[tokio::test]
 async fn a_note_posted_by_an_attempt_that_died_before_recording_it_is_adopted_not_posted_again() {
-    use shared::dedup::{now_ms, ClaimOutcome};
+    use shared::setup::clock::now_ms;
+    use shared::store::ClaimOutcome;
     let h = harness().await;
     // attempt 1 claimed, posted its draft note, and died before recording the step
     let ClaimOutcome::Claimed(first) = h

@@ -105,7 +105,8 @@ async fn unassigned_when_no_responder_and_no_public_agent_reply() {
 }
 
 async fn crashed_first_attempt(h: &Harness, key: &str) {
-    use shared::dedup::{now_ms, ClaimOutcome};
+    use shared::setup::clock::now_ms;
+    use shared::store::ClaimOutcome;
     let lease = std::time::Duration::from_secs(30);
     let ClaimOutcome::Claimed(first) = h.store.claim(key, now_ms(), lease, lease * 100).await.unwrap() else {
         panic!("claim {key}")

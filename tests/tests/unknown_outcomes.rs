@@ -8,7 +8,8 @@ use std::time::Duration;
 use e2e::hooked_store::HookedStore;
 use e2e::{build_app, event, invoke, Harness, Store};
 use serde_json::{json, Value};
-use shared::dedup::{now_ms, ClaimOutcome, DedupStore, MemoryDedupStore, IN_PROGRESS};
+use shared::setup::clock::now_ms;
+use shared::store::{ClaimOutcome, DedupStore, MemoryDedupStore, IN_PROGRESS};
 use sim::Fault;
 use ticket_created::TicketCreated;
 use ticket_resolved::TicketResolved;
@@ -122,7 +123,7 @@ async fn ticket_resolved_adopts_a_note_posted_between_its_first_reads_and_its_cl
 async fn kb_article_post_with_an_unknown_outcome_is_not_repeated_in_the_run_and_the_next_run_posts_it() {
     let h = Harness::start(Store::Memory).await;
     h.simpli.inject("/articles", 502, 1);
-    let first = shared::lambda::handle_scheduled(&h.app, &kb_sync::KbSync::default(), e2e::context(60)).await;
+    let first = shared::runtime::handle_scheduled(&h.app, &kb_sync::KbSync::default(), e2e::context(60)).await;
     assert!(first.is_err(), "{first:?}");
     let posts: Vec<_> = h.simpli.requests().into_iter().filter(|r| r.method == "POST").collect();
     assert_eq!(posts.len(), 1, "the run stops at the failed POST and never re-sends it");
@@ -137,7 +138,7 @@ async fn kb_article_post_with_an_unknown_outcome_is_not_repeated_in_the_run_and_
         "no marker for an unknown outcome"
     );
 
-    let second = shared::lambda::handle_scheduled(&h.app, &kb_sync::KbSync::default(), e2e::context(60))
+    let second = shared::runtime::handle_scheduled(&h.app, &kb_sync::KbSync::default(), e2e::context(60))
         .await
         .expect("second run");
     assert_eq!(second["status"], "complete", "{second}");

@@ -3,13 +3,13 @@
 //! escalation risk crosses the threshold.
 
 use serde_json::json;
-use shared::freshdesk::{merge_tags, Conversation, TicketUpdate};
-use shared::text::reply_new_text;
+use shared::clients::freshdesk::{merge_tags, Conversation, TicketUpdate};
+use shared::job::text::reply_new_text;
 use shared::{Failures, Job, JobCtx, JobError, Outcome};
 
 pub struct CustomerReplied;
 
-pub const TAG_ESCALATION: &str = "escalation-risk:high";
+pub use shared::clients::freshdesk::TAG_ESCALATION;
 
 /// The newest public message from the customer (latest `created_at`, then highest id).
 pub fn newest_public_incoming(conversations: &[Conversation]) -> Option<&Conversation> {

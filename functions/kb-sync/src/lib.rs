@@ -7,10 +7,10 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use shared::freshdesk::{Article, Folder, FreshdeskError};
-use shared::lambda::Scheduled;
-use shared::simpli::models::KbArticle;
-use shared::text::html_to_text;
+use shared::clients::freshdesk::{Article, Folder, FreshdeskError};
+use shared::clients::simpli::models::KbArticle;
+use shared::job::text::html_to_text;
+use shared::runtime::Scheduled;
 use shared::{App, JobError};
 
 pub struct KbSync {
@@ -46,14 +46,14 @@ impl Scheduled for KbSync {
     const NAME: &'static str = "kb-sync";
 
     async fn run<'a>(&'a self, app: &'a App, deadline: Instant) -> Result<Value, JobError> {
-        let margin = stop_margin(self.stop_margin, shared::retry::remaining(deadline));
-        let lease = shared::retry::remaining(deadline) + shared::pipeline::LEASE_MARGIN;
+        let margin = stop_margin(self.stop_margin, shared::job::retry::remaining(deadline));
+        let lease = shared::job::lease::lease_until(deadline);
         let claim = match app
             .dedup
-            .claim(LOCK_KEY, shared::dedup::now_ms(), lease, app.config.dedup_ttl)
+            .claim(LOCK_KEY, shared::setup::clock::now_ms(), lease, app.config.dedup_ttl)
             .await?
         {
-            shared::dedup::ClaimOutcome::Claimed(c) => c,
+            shared::store::ClaimOutcome::Claimed(c) => c,
             _ => return Ok(json!({"status": "in_progress", "reason": "another kb-sync run holds the lock"})),
         };
         let result = sync(app, Budget::new(deadline, margin)).await;
@@ -117,7 +117,7 @@ async fn sync(app: &App, budget: Budget) -> Result<Value, JobError> {
             Err(e) => return Err(e),
         }
     }
-    app.dedup.put_marker(CURSOR_KEY, "").await?;
+    app.markers.put_marker(CURSOR_KEY, "").await?;
     let Counts {
         pushed,
         unchanged,
@@ -159,12 +159,12 @@ async fn sync_folder(app: &App, folder: &Folder, budget: Budget, counts: &mut Co
             return Ok(false);
         }
         let key = article_key(article.id);
-        if app.dedup.get_marker(&key).await?.as_deref() == Some(article.updated_at.as_str()) {
+        if app.markers.get_marker(&key).await?.as_deref() == Some(article.updated_at.as_str()) {
             counts.unchanged += 1;
             continue;
         }
         push(app, &article, budget.work_until).await?;
-        app.dedup.put_marker(&key, &article.updated_at).await?;
+        app.markers.put_marker(&key, &article.updated_at).await?;
         counts.pushed += 1;
     }
     Ok(true)
@@ -173,7 +173,7 @@ async fn sync_folder(app: &App, folder: &Folder, budget: Budget, counts: &mut Co
 /// Ends a run that ran out of time: the cursor keeps the folder to resume from (its articles
 /// already pushed are skipped next time by their markers).
 async fn stop(app: &App, folder: &Folder, counts: &Counts) -> Result<Value, JobError> {
-    app.dedup.put_marker(CURSOR_KEY, &folder.id.to_string()).await?;
+    app.markers.put_marker(CURSOR_KEY, &folder.id.to_string()).await?;
     tracing::info!(
         folder = folder.id,
         pushed = counts.pushed,

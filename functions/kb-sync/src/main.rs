@@ -1,6 +1,6 @@
 //! Lambda entry of kb-sync (wiring only).
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run_scheduled(kb_sync::KbSync::default()).await
+async fn main() -> Result<(), shared::runtime::Error> {
+    shared::runtime::run_scheduled(kb_sync::KbSync::default()).await
 }

@@ -4,11 +4,12 @@
 
 use futures::FutureExt;
 use serde_json::{json, Map, Value};
-use shared::freshdesk::discovery::AccountInfo;
-use shared::freshdesk::{merge_tags, Ticket, TicketUpdate};
-use shared::simpli::models::{Classification, DraftRequest, Message, Role, Routing, SentimentResult};
-use shared::simpli::SimpliError;
-use shared::{notes, Config, Failures, Job, JobCtx, JobError, Outcome};
+use shared::clients::freshdesk::discovery::AccountInfo;
+use shared::clients::freshdesk::{merge_tags, Ticket, TicketUpdate};
+use shared::clients::simpli::models::{Classification, DraftRequest, Message, Role, Routing, SentimentResult};
+use shared::clients::simpli::SimpliError;
+use shared::job::notes;
+use shared::{Config, Failures, Job, JobCtx, JobError, Outcome};
 
 pub struct TicketCreated;
 
@@ -17,7 +18,7 @@ const STEP_NOTE: &str = "note";
 const STEP_CONTACT: &str = "contact";
 
 pub const TAG_NEEDS_REVIEW: &str = "ai-needs-review";
-pub const TAG_ESCALATION: &str = "escalation-risk:high";
+pub use shared::clients::freshdesk::TAG_ESCALATION;
 
 impl Job for TicketCreated {
     const EVENT: &'static str = "ticket-created";

@@ -1,6 +1,6 @@
 //! Lambda entry of ticket-created (wiring only).
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(ticket_created::TicketCreated).await
+async fn main() -> Result<(), shared::runtime::Error> {
+    shared::runtime::run(ticket_created::TicketCreated).await
 }

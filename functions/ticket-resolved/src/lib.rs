@@ -4,10 +4,10 @@
 //! re-resolved ticket is scored again.
 
 use serde_json::json;
-use shared::freshdesk::{Conversation, Ticket};
-use shared::notes::qa_note;
-use shared::simpli::models::{EvaluateRequest, Message, Role};
-use shared::text::reply_new_text;
+use shared::clients::freshdesk::{Conversation, Ticket};
+use shared::clients::simpli::models::{EvaluateRequest, Message, Role};
+use shared::job::notes::qa_note;
+use shared::job::text::reply_new_text;
 use shared::{Job, JobCtx, JobError, Outcome};
 
 pub struct TicketResolved;
@@ -72,7 +72,12 @@ impl Job for TicketResolved {
         // over is in this list, so it is adopted rather than posted twice.
         let conversations = app.freshdesk.conversations(ticket.id, ctx.deadline).await?;
         if ctx
-            .adopt_note(STEP_NOTE, &conversations, shared::notes::QA_TITLE, Some(&resolved_at))
+            .adopt_note(
+                STEP_NOTE,
+                &conversations,
+                shared::job::notes::QA_TITLE,
+                Some(&resolved_at),
+            )
             .await?
         {
             return Ok(Outcome::Processed(json!({"note": "already posted"})));

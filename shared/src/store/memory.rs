@@ -118,7 +118,10 @@ impl DedupStore for MemoryDedupStore {
         let records = self.records.lock().unwrap_or_else(|e| e.into_inner());
         Ok(records.get(key).filter(|r| !r.status.is_empty()).cloned())
     }
+}
 
+#[async_trait::async_trait]
+impl MarkerStore for MemoryDedupStore {
     async fn get_marker(&self, key: &str) -> Result<Option<String>, DedupError> {
         Ok(self.markers.lock().unwrap_or_else(|e| e.into_inner()).get(key).cloned())
     }

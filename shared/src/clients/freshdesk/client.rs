@@ -18,8 +18,8 @@ use url::Url;
 use super::error::FreshdeskError;
 use super::models::*;
 use super::pacing::{self, Pacer, Sent};
-use crate::retry::{self, Decision};
-use crate::text::redact_quoted;
+use crate::job::retry::{self, Decision};
+use crate::job::text::redact_quoted;
 
 /// Attempts per call for 5xx/transport failures (429 is bounded by the pacer and the deadline).
 const MAX_ATTEMPTS: u32 = 3;
@@ -34,7 +34,7 @@ pub struct FreshdeskClient {
 }
 
 struct Inner {
-    http: crate::http::LazyHttp,
+    http: crate::clients::http::LazyHttp,
     base: Url,
     auth: HeaderValue,
     pacer: Pacer,
@@ -49,7 +49,7 @@ impl std::fmt::Debug for FreshdeskClient {
 }
 
 impl FreshdeskClient {
-    pub fn new(http: crate::http::LazyHttp, base: Url, api_key: &SecretString, pacer: Pacer) -> Self {
+    pub fn new(http: crate::clients::http::LazyHttp, base: Url, api_key: &SecretString, pacer: Pacer) -> Self {
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{}:X", api_key.expose_secret()));
         let mut auth =
             HeaderValue::from_str(&format!("Basic {token}")).unwrap_or_else(|_| HeaderValue::from_static(""));
@@ -279,7 +279,7 @@ impl FreshdeskClient {
                     let cause = if e.is_timeout() {
                         "timeout".to_string()
                     } else {
-                        without_url(&e)
+                        crate::clients::http::root_cause(&e)
                     };
                     let never_sent = e.is_connect();
                     (None, FreshdeskError::Transport(format!("{what}: {cause}")), never_sent)
@@ -349,21 +349,6 @@ fn header_u32(headers: &HeaderMap, name: &str) -> Option<u32> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
 
-/// reqwest errors print the URL; keep only the cause (no ids or hosts leak into retries' logs).
-fn without_url(e: &reqwest::Error) -> String {
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    let mut last = if e.is_connect() {
-        "connection failed".to_string()
-    } else {
-        "request failed".to_string()
-    };
-    while let Some(s) = source {
-        last = s.to_string();
-        source = s.source();
-    }
-    last
-}
-
 /// The `rel="next"` target of a `Link` header, if any.
 pub fn next_link(headers: &HeaderMap) -> Option<String> {
     let raw = headers.get("link")?.to_str().ok()?;
@@ -416,7 +401,7 @@ mod tests {
     #[test]
     fn links_off_the_api_host_are_refused() {
         let c = FreshdeskClient::new(
-            crate::http::LazyHttp::new(),
+            crate::clients::http::LazyHttp::new(),
             Url::parse("https://acme.freshdesk.com/api/v2").unwrap(),
             &SecretString::from("k"),
             Pacer::new(0.2, pacing::WINDOW),

@@ -2,7 +2,7 @@
 //! read once per container from `/ticket_fields` and `/contact_fields` (lazily, on the first job).
 
 use super::models::FieldDef;
-use crate::config::FieldOverrides;
+use crate::setup::config::FieldOverrides;
 
 /// What the bridge knows about a custom field it writes.
 #[derive(Debug, Clone, PartialEq)]

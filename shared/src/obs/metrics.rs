@@ -26,7 +26,10 @@ pub fn job_document(event: &str, outcome: &str, duration_ms: u64, timestamp_ms: 
 /// Prints the EMF line on stdout when running in Lambda (elsewhere it would only be noise).
 pub fn emit_job(event: &str, outcome: &str, duration_ms: u64) {
     if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
-        println!("{}", job_document(event, outcome, duration_ms, crate::dedup::now_ms()));
+        println!(
+            "{}",
+            job_document(event, outcome, duration_ms, crate::setup::clock::now_ms())
+        );
     }
 }
 

@@ -185,22 +185,6 @@ impl DedupStore for DynamoDedupStore {
             .map(record_from)
             .filter(|r| !r.status.is_empty()))
     }
-
-    async fn get_marker(&self, key: &str) -> Result<Option<String>, DedupError> {
-        Ok(self.get_item(key).await?.and_then(|i| string(&i, "value")))
-    }
-
-    async fn put_marker(&self, key: &str, value: &str) -> Result<(), DedupError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(key))
-            .item("value", s(value))
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(())
-    }
 }
 
 fn s(v: impl Into<String>) -> AttributeValue {
@@ -236,5 +220,24 @@ fn record_from(item: &Item) -> DedupRecord {
 }
 
 fn backend<E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static>(e: E) -> DedupError {
-    DedupError::Backend(crate::aws::describe(&e))
+    DedupError::Backend(crate::clients::aws::describe(&e))
+}
+
+#[async_trait::async_trait]
+impl MarkerStore for DynamoDedupStore {
+    async fn get_marker(&self, key: &str) -> Result<Option<String>, DedupError> {
+        Ok(self.get_item(key).await?.and_then(|i| string(&i, "value")))
+    }
+
+    async fn put_marker(&self, key: &str, value: &str) -> Result<(), DedupError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(key))
+            .item("value", s(value))
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
 }

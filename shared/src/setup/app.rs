@@ -5,14 +5,14 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use secrecy::SecretString;
 use tokio::sync::OnceCell;
 
-use crate::config::{Config, ConfigError, SecretSource};
-use crate::dedup::{DedupStore, DynamoDedupStore, MemoryDedupStore};
-use crate::freshdesk::{AccountInfo, FreshdeskClient, FreshdeskError};
-use crate::simpli::SimpliClients;
+use crate::clients::freshdesk::{AccountInfo, FreshdeskClient, FreshdeskError};
+use crate::clients::simpli::SimpliClients;
+use crate::setup::config::{Config, SecretSource};
+use crate::setup::secrets::{Secrets, StartupError};
+use crate::store::{DedupStore, DynamoDedupStore, MarkerStore, MemoryDedupStore};
 
 /// Everything a job needs.
 #[derive(Debug)]
@@ -21,27 +21,11 @@ pub struct App {
     pub freshdesk: FreshdeskClient,
     pub simpli: SimpliClients,
     pub dedup: Arc<dyn DedupStore>,
-    pub queue: Option<crate::queue::JobQueue>,
+    /// The same table's markers (kb-sync's cursor and article versions).
+    pub markers: Arc<dyn MarkerStore>,
+    pub queue: Option<crate::runtime::queue::JobQueue>,
     webhook_secret: Option<SecretString>,
     account: OnceCell<Arc<AccountInfo>>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StartupError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error("secret {var}: {problem}")]
-    Secret { var: &'static str, problem: String },
-}
-
-/// Resolved secrets (from the environment or Secrets Manager).
-#[derive(Debug, Clone)]
-pub struct Secrets {
-    pub freshdesk_api_key: SecretString,
-    /// `None` for the scheduled functions, which never answer a webhook.
-    pub webhook_secret: Option<SecretString>,
-    /// Simpli's `X-API-Key`, when the services require one.
-    pub simpli_api_key: Option<SecretString>,
 }
 
 impl App {
@@ -68,20 +52,11 @@ impl App {
             || matches!(config.webhook_secret, Some(SecretSource::SecretsManager(_)))
             || matches!(config.simpli_api_key, Some(SecretSource::SecretsManager(_)));
         let aws = if needs_aws {
-            Some(
-                aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .http_client(crate::http::LazySdkHttp::shared())
-                    .timeout_config(crate::http::aws_timeouts())
-                    // Small JSON bodies from DynamoDB/SQS: a stalled-stream watchdog per call is
-                    // CPU spent for nothing; the operation timeouts bound a stalled call.
-                    .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
-                    .load()
-                    .await,
-            )
+            Some(crate::clients::aws::sdk_config().await)
         } else {
             None
         };
-        let secrets = crate::secrets::resolve(&config, aws.as_ref()).await?;
+        let secrets = crate::setup::secrets::resolve(&config, aws.as_ref()).await?;
         let dedup: Arc<dyn DedupStore> = match (&config.idempotency_table, &aws) {
             (Some(table), Some(aws)) => {
                 Arc::new(DynamoDedupStore::new(aws_sdk_dynamodb::Client::new(aws), table.clone()))
@@ -92,7 +67,7 @@ impl App {
             }
         };
         let queue = match (&config.job_queue_url, &aws) {
-            (Some(url), Some(aws)) => Some(crate::queue::JobQueue::new(
+            (Some(url), Some(aws)) => Some(crate::runtime::queue::JobQueue::new(
                 aws,
                 url.clone(),
                 config.job_dlq_url.clone(),
@@ -107,20 +82,21 @@ impl App {
         config: Config,
         secrets: Secrets,
         dedup: Arc<dyn DedupStore>,
-        queue: Option<crate::queue::JobQueue>,
+        queue: Option<crate::runtime::queue::JobQueue>,
     ) -> Result<Self, StartupError> {
-        let http = crate::http::LazyHttp::new();
+        let http = crate::clients::http::LazyHttp::new();
         let freshdesk = FreshdeskClient::new(
             http.clone(),
             config.freshdesk_base.clone(),
             &secrets.freshdesk_api_key,
-            crate::freshdesk::Pacer::new(config.rate_limit_reserve, config.rate_limit_window),
+            crate::clients::freshdesk::Pacer::new(config.rate_limit_reserve, config.rate_limit_window),
         );
         let simpli = SimpliClients::new(http, config.simpli.clone(), secrets.simpli_api_key.as_ref());
         Ok(Self {
             config: Arc::new(config),
             freshdesk,
             simpli,
+            markers: dedup.clone(),
             dedup,
             queue,
             webhook_secret: secrets.webhook_secret,

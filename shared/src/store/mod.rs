@@ -7,12 +7,16 @@
 //! contract: DynamoDB (deployed) and in-memory (dev, sandbox); one test suite runs on both.
 
 mod dynamo;
+mod markers;
 mod memory;
 
 use std::collections::BTreeSet;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use crate::setup::clock::now_ms;
 
 pub use dynamo::DynamoDedupStore;
+pub use markers::MarkerStore;
 pub use memory::MemoryDedupStore;
 
 /// Status values stored in the table.
@@ -73,7 +77,8 @@ impl DedupError {
 
 /// The port. All times are passed in or derived from the claim, so both adapters behave alike.
 #[async_trait::async_trait]
-pub trait DedupStore: Send + Sync + std::fmt::Debug {
+/// A dedup table also keeps the markers ([`MarkerStore`]): one table, two ports.
+pub trait DedupStore: MarkerStore {
     /// Claims `key` for `lease` from `now_ms`; `ttl` sets `expires_at`.
     async fn claim(&self, key: &str, now_ms: u64, lease: Duration, ttl: Duration) -> Result<ClaimOutcome, DedupError>;
     /// Adds `step` to the record's `steps` while the claim still holds.
@@ -95,9 +100,6 @@ pub trait DedupStore: Send + Sync + std::fmt::Debug {
     async fn fail_recording(&self, claim: &Claim, error: &str, steps: &BTreeSet<String>) -> Result<(), DedupError>;
     /// Reads a record.
     async fn get(&self, key: &str) -> Result<Option<DedupRecord>, DedupError>;
-    /// A plain value without expiry (kb-sync's per-article `updated_at` and its cursor).
-    async fn get_marker(&self, key: &str) -> Result<Option<String>, DedupError>;
-    async fn put_marker(&self, key: &str, value: &str) -> Result<(), DedupError>;
 }
 
 /// How long a released or `FAILED` record is kept at the least. A job's message can wait in the
@@ -109,10 +111,4 @@ pub const REPLAY_TTL: Duration = Duration::from_secs(15 * 24 * 3600);
 /// end of the claim's lease if that is later (so the bound holds whatever clock the claim used).
 pub fn replay_expiry(claim: &Claim) -> u64 {
     now_ms().max(claim.lease_until_ms) / 1000 + REPLAY_TTL.as_secs()
-}
-
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }

@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use crate::freshdesk::Conversation;
-use crate::simpli::models::{DraftResponse, EvaluateResponse};
+use crate::clients::freshdesk::Conversation;
+use crate::clients::simpli::models::{DraftResponse, EvaluateResponse};
 
 /// The bold title of the draft note (also how a retry recognises a note it already posted).
 pub const DRAFT_TITLE: &str = "AI Draft Response";

@@ -60,7 +60,7 @@ impl Ticket {
         if !text.is_empty() {
             return text.to_string();
         }
-        let from_html = crate::text::html_to_text(&self.description);
+        let from_html = crate::job::text::html_to_text(&self.description);
         if !from_html.trim().is_empty() {
             return from_html.trim().to_string();
         }
@@ -202,6 +202,10 @@ impl TicketUpdate {
 }
 
 /// `existing ∪ added`, keeping the existing order and never dropping a tag.
+/// The tag a ticket gets when the customer's escalation risk reaches `ESCALATION_THRESHOLD`
+/// (ticket-created and customer-replied both set it).
+pub const TAG_ESCALATION: &str = "escalation-risk:high";
+
 pub fn merge_tags(existing: &[String], added: &[String]) -> Vec<String> {
     let mut out = existing.to_vec();
     for tag in added {

@@ -3,8 +3,25 @@
 
 use secrecy::SecretString;
 
-use crate::app::{Secrets, StartupError};
-use crate::config::{Config, SecretSource};
+use crate::setup::config::{Config, ConfigError, SecretSource};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("secret {var}: {problem}")]
+    Secret { var: &'static str, problem: String },
+}
+
+/// Resolved secrets (from the environment or Secrets Manager).
+#[derive(Debug, Clone)]
+pub struct Secrets {
+    pub freshdesk_api_key: SecretString,
+    /// `None` for the scheduled functions, which never answer a webhook.
+    pub webhook_secret: Option<SecretString>,
+    /// Simpli's `X-API-Key`, when the services require one.
+    pub simpli_api_key: Option<SecretString>,
+}
 
 pub async fn resolve(config: &Config, aws: Option<&aws_config::SdkConfig>) -> Result<Secrets, StartupError> {
     let client = aws.map(aws_sdk_secretsmanager::Client::new);
@@ -49,7 +66,7 @@ async fn fetch(
         .await
         .map_err(|e| StartupError::Secret {
             var,
-            problem: crate::aws::describe(&e),
+            problem: crate::clients::aws::describe(&e),
         })?;
     let raw = out.secret_string().ok_or(StartupError::Secret {
         var,

@@ -11,137 +11,19 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
-use serde_json::{json, Value};
 
-use crate::app::App;
-use crate::dedup::{now_ms, Claim, ClaimOutcome, DedupError};
-use crate::freshdesk::{Conversation, FreshdeskError, Ticket};
-use crate::simpli::SimpliError;
-
-/// Extra lease beyond the invocation's deadline, so a crashed attempt is claimable soon after.
-pub const LEASE_MARGIN: Duration = Duration::from_secs(5);
+use crate::clients::freshdesk::{Conversation, FreshdeskError, Ticket};
+use crate::job::lease::{claim_ttl, lease_until};
+use crate::job::{JobError, JobReport, Outcome};
+use crate::setup::app::App;
+use crate::setup::clock::now_ms;
+use crate::store::{Claim, ClaimOutcome, DedupError};
 
 /// One event's logic.
 pub trait Job: Send + Sync + 'static {
     /// `ticket-created`, `customer-replied`, ...
     const EVENT: &'static str;
     fn run<'a>(&'a self, ctx: &'a JobCtx<'a>) -> impl Future<Output = Result<Outcome, JobError>> + Send + 'a;
-}
-
-/// How a job ended (when it did not fail).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    /// Work done; a short summary for the answer, the log and the dedup record.
-    Processed(Value),
-    /// Already completed by an earlier delivery.
-    Duplicate,
-    /// Another attempt holds a live lease.
-    InProgress { retry_after: Duration },
-    /// Nothing to do (ticket gone, nothing new).
-    Skipped(String),
-}
-
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum JobError {
-    /// A retry can succeed (429, 5xx, timeouts); `retry_after` when the service named a delay.
-    #[error("{cause}")]
-    Retryable {
-        cause: String,
-        retry_after: Option<Duration>,
-    },
-    /// A retry cannot help until someone fixes something.
-    #[error("{cause}")]
-    Fatal { cause: String },
-    /// What the job writes to was deleted meanwhile (a Freshdesk 404 after the job began):
-    /// nothing is wrong and a retry cannot help, so the job ends `skipped`.
-    #[error("{cause}")]
-    Gone { cause: String },
-}
-
-impl JobError {
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Retryable { .. })
-    }
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            Self::Retryable { retry_after, .. } => *retry_after,
-            Self::Fatal { .. } | Self::Gone { .. } => None,
-        }
-    }
-}
-
-impl From<FreshdeskError> for JobError {
-    fn from(e: FreshdeskError) -> Self {
-        if matches!(e, FreshdeskError::NotFound { .. }) {
-            JobError::Gone { cause: e.to_string() }
-        } else if e.is_retryable() {
-            JobError::Retryable {
-                retry_after: e.retry_after(),
-                cause: e.to_string(),
-            }
-        } else {
-            JobError::Fatal { cause: e.to_string() }
-        }
-    }
-}
-
-impl From<SimpliError> for JobError {
-    fn from(e: SimpliError) -> Self {
-        if e.is_retryable() {
-            JobError::Retryable {
-                retry_after: None,
-                cause: e.to_string(),
-            }
-        } else {
-            JobError::Fatal { cause: e.to_string() }
-        }
-    }
-}
-
-impl From<DedupError> for JobError {
-    fn from(e: DedupError) -> Self {
-        JobError::Retryable {
-            retry_after: None,
-            cause: e.to_string(),
-        }
-    }
-}
-
-/// Collects the failures of independent writes, so one failed write does not stop the others;
-/// a retryable failure outranks the others (the retry may fix them all), and a record gone
-/// meanwhile outranks a fatal failure (nothing is left to fix).
-#[derive(Debug, Default)]
-pub struct Failures(Vec<JobError>);
-
-impl Failures {
-    pub fn push(&mut self, e: impl Into<JobError>) {
-        let e = e.into();
-        tracing::warn!(error = %e, retryable = e.is_retryable(), "step failed");
-        self.0.push(e);
-    }
-
-    pub fn into_result<T>(self, ok: T) -> Result<T, JobError> {
-        if self.0.is_empty() {
-            return Ok(ok);
-        }
-        let cause = self.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-        if self.0.iter().any(JobError::is_retryable) {
-            let retry_after = self.0.iter().filter_map(JobError::retry_after).max();
-            Err(JobError::Retryable { cause, retry_after })
-        } else if self.0.iter().any(|e| matches!(e, JobError::Gone { .. })) {
-            Err(JobError::Gone { cause })
-        } else {
-            Err(JobError::Fatal { cause })
-        }
-    }
-}
-
-/// How long a claimed record lives at the least. A worker killed while it holds the claim
-/// (a Lambda timeout) never releases it; if its message is then dead-lettered, a replay may
-/// come up to 14 days later and must still find the steps done, so the claim itself outlives
-/// the DLQ, like a released or failed record.
-pub fn claim_ttl(configured: Duration) -> Duration {
-    configured.max(crate::dedup::REPLAY_TTL)
 }
 
 /// What a job sees: the app, its input, its deadline, and its claim.
@@ -175,7 +57,7 @@ impl<'a> JobCtx<'a> {
 
     /// Claims `key`. `Ok(None)`: go on. `Ok(Some(outcome))`: stop and return that outcome.
     pub async fn claim(&self, key: String) -> Result<Option<Outcome>, JobError> {
-        let lease = crate::retry::remaining(self.deadline) + LEASE_MARGIN;
+        let lease = lease_until(self.deadline);
         let now = now_ms();
         match self
             .app
@@ -217,7 +99,7 @@ impl<'a> JobCtx<'a> {
         if self.step_done(step) {
             return Ok(true);
         }
-        match crate::notes::find_bridge_note(conversations, title, since) {
+        match crate::job::notes::find_bridge_note(conversations, title, since) {
             Some(note) if self.attempt() > 1 => {
                 tracing::warn!(
                     step,
@@ -291,85 +173,6 @@ impl<'a> JobCtx<'a> {
     }
 }
 
-/// The result of one job, as the entries report it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JobReport {
-    pub event: &'static str,
-    pub ticket_id: u64,
-    pub attempt: u32,
-    pub duration: Duration,
-    pub result: Result<Outcome, JobError>,
-}
-
-impl JobReport {
-    /// `processed` | `duplicate` | `in_progress` | `skipped` | `retried` | `failed`.
-    pub fn label(&self) -> &'static str {
-        match &self.result {
-            Ok(Outcome::Processed(_)) => "processed",
-            Ok(Outcome::Duplicate) => "duplicate",
-            Ok(Outcome::InProgress { .. }) => "in_progress",
-            Ok(Outcome::Skipped(_)) | Err(JobError::Gone { .. }) => "skipped",
-            Err(JobError::Retryable { .. }) => "retried",
-            Err(JobError::Fatal { .. }) => "failed",
-        }
-    }
-
-    /// The inline-mode answer: (HTTP status, JSON body).
-    pub fn inline_answer(&self) -> (u16, Value) {
-        let base = |status: &str| json!({"status": status, "event": self.event, "ticket_id": self.ticket_id});
-        match &self.result {
-            Ok(Outcome::Processed(summary)) => {
-                let mut body = base("processed");
-                body["result"] = summary.clone();
-                (200, body)
-            }
-            Ok(Outcome::Duplicate) => (200, base("duplicate")),
-            Ok(Outcome::InProgress { .. }) => (200, base("in_progress")),
-            Ok(Outcome::Skipped(reason)) | Err(JobError::Gone { cause: reason }) => {
-                let mut body = base("skipped");
-                body["reason"] = json!(reason);
-                (200, body)
-            }
-            Err(JobError::Fatal { cause }) => {
-                let mut body = base("failed");
-                body["error"] = json!(cause);
-                (200, body)
-            }
-            Err(JobError::Retryable { cause, retry_after }) => {
-                let mut body = base("retry");
-                body["error"] = json!(cause);
-                if let Some(after) = retry_after {
-                    body["retry_after_seconds"] = json!(after.as_secs().max(1));
-                }
-                (503, body)
-            }
-        }
-    }
-
-    /// The one structured log line per job outcome (plus its EMF metric line).
-    pub fn log(&self) {
-        let ms = self.duration.as_millis() as u64;
-        let outcome = self.label();
-        match &self.result {
-            Err(e) => {
-                tracing::warn!(event = self.event, ticket_id = self.ticket_id, attempt = self.attempt, duration_ms = ms, outcome, error = %e, "job")
-            }
-            Ok(Outcome::Skipped(reason)) => {
-                tracing::info!(event = self.event, ticket_id = self.ticket_id, attempt = self.attempt, duration_ms = ms, outcome, reason = %reason, "job")
-            }
-            Ok(_) => tracing::info!(
-                event = self.event,
-                ticket_id = self.ticket_id,
-                attempt = self.attempt,
-                duration_ms = ms,
-                outcome,
-                "job"
-            ),
-        }
-        crate::metrics::emit_job(self.event, outcome, ms);
-    }
-}
-
 /// Runs one job to its end and settles its claim.
 pub async fn run_job<J: Job>(app: &App, job: &J, ticket_id: u64, deadline: Instant, request_id: String) -> JobReport {
     let started = Instant::now();
@@ -416,7 +219,7 @@ async fn settle(ctx: &JobCtx<'_>, result: Result<Outcome, JobError>) -> Result<O
     let settled = match &result {
         Ok(Outcome::Processed(summary)) => {
             store
-                .complete(&claim, crate::text::truncate_chars(&summary.to_string(), 1000))
+                .complete(&claim, crate::job::text::truncate_chars(&summary.to_string(), 1000))
                 .await
         }
         Ok(Outcome::Skipped(reason)) | Err(JobError::Gone { cause: reason }) => {
@@ -425,7 +228,7 @@ async fn settle(ctx: &JobCtx<'_>, result: Result<Outcome, JobError>) -> Result<O
         Ok(_) => Ok(()),
         Err(JobError::Retryable { .. }) => store.release_recording(&claim, &ctx.unrecorded()).await,
         Err(JobError::Fatal { cause }) => {
-            let cause = crate::text::truncate_chars(cause, 1000);
+            let cause = crate::job::text::truncate_chars(cause, 1000);
             store.fail_recording(&claim, cause, &ctx.unrecorded()).await
         }
     };

@@ -11,7 +11,7 @@
 use serde_json::{json, Map, Value};
 
 use super::discovery::{AccountInfo, FieldKind, FieldSpec};
-use crate::simpli::models::{Classification, SentimentResult};
+use crate::clients::simpli::models::{Classification, SentimentResult};
 
 /// What the bridge has to say in one field: the text a dropdown or text field takes (a label,
 /// a category, or a score written `"0.87"`) and, for score-like fields, the score a numeric

@@ -15,9 +15,9 @@ use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
-use crate::config::SimpliUrls;
-use crate::freshdesk::models::source;
-use crate::text::truncate_chars;
+use crate::clients::freshdesk::models::source;
+use crate::job::text::truncate_chars;
+use crate::setup::config::SimpliUrls;
 use models::*;
 
 /// Longest text Sentiment accepts.
@@ -59,7 +59,7 @@ impl SimpliError {
 
 #[derive(Clone)]
 pub struct SimpliClients {
-    http: crate::http::LazyHttp,
+    http: crate::clients::http::LazyHttp,
     urls: SimpliUrls,
     api_key: Option<HeaderValue>,
 }
@@ -73,7 +73,7 @@ impl std::fmt::Debug for SimpliClients {
 }
 
 impl SimpliClients {
-    pub fn new(http: crate::http::LazyHttp, urls: SimpliUrls, api_key: Option<&SecretString>) -> Self {
+    pub fn new(http: crate::clients::http::LazyHttp, urls: SimpliUrls, api_key: Option<&SecretString>) -> Self {
         let api_key = api_key
             .and_then(|k| HeaderValue::from_str(k.expose_secret()).ok())
             .map(|mut v| {
@@ -193,7 +193,7 @@ impl SimpliClients {
         request_id: &str,
         deadline: Instant,
     ) -> Result<T, SimpliError> {
-        let timeout = crate::retry::remaining(deadline).min(CALL_TIMEOUT);
+        let timeout = crate::job::retry::remaining(deadline).min(CALL_TIMEOUT);
         if timeout.is_zero() {
             return Err(SimpliError::Timeout { service });
         }
@@ -215,7 +215,7 @@ impl SimpliClients {
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| SimpliError::Decode {
                 service,
-                cause: crate::text::redact_quoted(&e.to_string()),
+                cause: crate::job::text::redact_quoted(&e.to_string()),
             });
         }
         let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
@@ -277,16 +277,7 @@ fn transport(service: &'static str, e: &reqwest::Error) -> SimpliError {
     if e.is_timeout() {
         SimpliError::Timeout { service }
     } else {
-        let mut cause = if e.is_connect() {
-            "connection failed".to_string()
-        } else {
-            "request failed".to_string()
-        };
-        let mut source = std::error::Error::source(e);
-        while let Some(s) = source {
-            cause = s.to_string();
-            source = s.source();
-        }
+        let cause = crate::clients::http::root_cause(e);
         SimpliError::Transport { service, cause }
     }
 }

@@ -1,37 +1,22 @@
 //! The two entries of a function: the webhook (HTTP) and the job queue (SQS batch).
-//! Failures map to status codes and retry decisions here, in one place.
+//! A job's outcome becomes a retry decision here ([`record_verdict`]); every HTTP status is
+//! decided in [`crate::runtime::answer`].
 
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use http::{HeaderMap, Method};
-use serde_json::{json, Value};
 
-use crate::app::App;
-use crate::dedup::now_ms;
-use crate::pipeline::{run_job, Job, JobError, Outcome};
-use crate::queue::JobMessage;
-use crate::retry::job_backoff;
-use crate::webhook::{authorize, parse_ticket_id, Refusal, MAX_BODY_BYTES};
+use crate::job::retry::job_backoff;
+use crate::job::{run_job, Job, JobError, Outcome};
+use crate::runtime::answer::HttpAnswer;
+use crate::runtime::queue::JobMessage;
+use crate::runtime::webhook::{authorize, parse_ticket_id, Refusal, MAX_BODY_BYTES};
+use crate::setup::app::App;
+use crate::setup::clock::now_ms;
 
 /// API Gateway cuts a request at ~30 s: inline jobs answer before that.
 pub const INLINE_BUDGET: Duration = Duration::from_secs(28);
-
-/// An HTTP answer of the webhook entry.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HttpAnswer {
-    pub status: u16,
-    pub body: Value,
-}
-
-impl HttpAnswer {
-    fn refused(r: &Refusal) -> Self {
-        Self {
-            status: r.status(),
-            body: json!({"error": r.to_string()}),
-        }
-    }
-}
 
 /// The webhook entry: auth → size → parse → enqueue (queue mode) or run inline.
 pub async fn webhook<J: Job>(
@@ -70,24 +55,17 @@ pub async fn webhook<J: Job>(
         return match queue.enqueue(&msg).await {
             Ok(message_id) => {
                 tracing::info!(event = J::EVENT, ticket_id, %message_id, outcome = "queued", "webhook");
-                HttpAnswer {
-                    status: 202,
-                    body: json!({"status": "queued", "event": J::EVENT, "ticket_id": ticket_id, "request_id": request_id}),
-                }
+                HttpAnswer::queued(J::EVENT, ticket_id, request_id)
             }
             Err(e) => {
                 tracing::error!(event = J::EVENT, ticket_id, error = %e, "enqueue failed");
-                HttpAnswer {
-                    status: 503,
-                    body: json!({"error": "could not queue the job; retry later"}),
-                }
+                HttpAnswer::not_queued()
             }
         };
     }
     let deadline = deadline.min(Instant::now() + INLINE_BUDGET);
     let report = run_job(app, job, ticket_id, deadline, request_id.to_string()).await;
-    let (status, body) = report.inline_answer();
-    HttpAnswer { status, body }
+    HttpAnswer::inline(&report)
 }
 
 /// The job entry: every record of the batch runs through the pipeline; the answer lists only
@@ -187,7 +165,7 @@ async fn sqs_record<J: Job>(app: &App, job: &J, record: SqsMessage, deadline: In
 
 /// Sends a message that cannot succeed to the DLQ and acknowledges it; if the DLQ is
 /// unreachable, the message goes back to the queue (and the redrive policy parks it later).
-async fn park(queue: &crate::queue::JobQueue, body: &str, reason: &str) -> bool {
+async fn park(queue: &crate::runtime::queue::JobQueue, body: &str, reason: &str) -> bool {
     match queue.dead_letter(body, reason).await {
         Ok(()) => {
             tracing::warn!(reason, "job parked in the DLQ");
@@ -203,7 +181,7 @@ async fn park(queue: &crate::queue::JobQueue, body: &str, reason: &str) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::freshdesk::FreshdeskError;
+    use crate::clients::freshdesk::FreshdeskError;
 
     const BASE: Duration = Duration::from_secs(20);
 

@@ -93,7 +93,7 @@ impl Deadlines {
     /// From the runtime's deadline header, warning once per container about a reading that is
     /// not a plain epoch deadline.
     pub fn from_runtime(deadline_ms: u64, timeout: Option<Duration>) -> Self {
-        let (left, reading) = budget(deadline_ms, crate::dedup::now_ms(), timeout);
+        let (left, reading) = budget(deadline_ms, crate::setup::clock::now_ms(), timeout);
         if reading != Reading::Epoch && WARNED.first(reading) {
             tracing::warn!(
                 deadline_ms,

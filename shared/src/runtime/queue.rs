@@ -79,7 +79,7 @@ impl JobQueue {
     /// Parks a message in the DLQ with the reason as a message attribute.
     pub async fn dead_letter(&self, body: &str, reason: &str) -> Result<(), QueueError> {
         let dlq = self.dlq_url().await?;
-        let reason = crate::text::truncate_chars(reason, 1000).to_string();
+        let reason = crate::job::text::truncate_chars(reason, 1000).to_string();
         self.client
             .send_message()
             .queue_url(dlq)
@@ -132,5 +132,5 @@ impl JobQueue {
 }
 
 fn err<E: aws_sdk_sqs::error::ProvideErrorMetadata + std::error::Error + 'static>(e: E) -> QueueError {
-    QueueError(crate::aws::describe(&e))
+    QueueError(crate::clients::aws::describe(&e))
 }

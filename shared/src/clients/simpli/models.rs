@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use crate::freshdesk::models::null_as_default;
+use crate::clients::freshdesk::models::null_as_default;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ClassifyRequest<'a> {

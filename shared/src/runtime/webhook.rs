@@ -24,17 +24,6 @@ pub enum Refusal {
     BadRequest(String),
 }
 
-impl Refusal {
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::Unauthorized => 401,
-            Self::TooLarge => 413,
-            Self::MethodNotAllowed => 405,
-            Self::BadRequest(_) => 400,
-        }
-    }
-}
-
 fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
