@@ -2,6 +2,7 @@
 //! private note, and record the requester's sentiment, in one ticket PUT, one note and one
 //! contact PUT. The three Simpli calls are independent and run concurrently.
 
+use futures::future::{BoxFuture, Shared};
 use futures::FutureExt;
 use serde_json::{json, Map, Value};
 use shared::clients::freshdesk::discovery::AccountInfo;
@@ -24,7 +25,6 @@ impl Job for TicketCreated {
     const EVENT: &'static str = "ticket-created";
 
     async fn run<'a>(&'a self, ctx: &'a JobCtx<'a>) -> Result<Outcome, JobError> {
-        let app = ctx.app;
         let ticket = match ctx.ticket(false).await? {
             Ok(t) => t,
             Err(skipped) => return Ok(skipped),
@@ -40,129 +40,217 @@ impl Job for TicketCreated {
         if let Some(early) = ctx.claim(format!("{}#{}", Self::EVENT, ticket.id)).await? {
             return Ok(early);
         }
-        let account = app.account(ctx.deadline).await?;
-        let customer_id = ticket.requester_id.map(|id| id.to_string());
+        let account = ctx.app.account(ctx.deadline).await?;
+        let plan = Plan::for_attempt(ctx, &ticket, &account).await?;
+        let attempt = Attempt {
+            ctx,
+            ticket: &ticket,
+            text: &text,
+            account: &account,
+        };
+        attempt.run(&plan).await
+    }
+}
+
+/// What this attempt still has to do: an earlier attempt may have done part of it.
+struct Plan {
+    ticket: bool,
+    note: bool,
+    contact: bool,
+    sentiment: bool,
+}
+
+impl Plan {
+    async fn for_attempt(ctx: &JobCtx<'_>, ticket: &Ticket, account: &AccountInfo) -> Result<Self, JobError> {
+        let has_requester = ticket.requester_id.is_some();
         let has_contact_fields = account.sentiment_score.is_some() || account.escalation_risk.is_some();
-
         let need_ticket = !ctx.step_done(STEP_TICKET);
-        // A retry first looks for a draft note that a crashed attempt posted but did not record.
-        let note_done = ctx.step_done(STEP_NOTE)
-            || (ctx.attempt() > 1 && !text.is_empty() && {
-                let conversations = app.freshdesk.conversations(ticket.id, ctx.deadline).await?;
-                ctx.adopt_note(STEP_NOTE, &conversations, notes::DRAFT_TITLE, None)
-                    .await?
-            });
-        let need_note = !note_done && !text.is_empty();
-        let need_contact = !ctx.step_done(STEP_CONTACT) && customer_id.is_some() && has_contact_fields;
-        let need_sentiment = (need_ticket || need_contact) && !text.is_empty() && customer_id.is_some();
+        let need_contact = !ctx.step_done(STEP_CONTACT) && has_requester && has_contact_fields;
+        Ok(Self {
+            ticket: need_ticket,
+            note: !note_done(ctx, ticket).await?,
+            contact: need_contact,
+            sentiment: (need_ticket || need_contact) && has_requester,
+        })
+    }
+}
 
-        // Three branches run concurrently, each write starting as soon as its inputs are ready:
-        // draft → note; sentiment → contact; (classify → route) + sentiment → ticket PUT.
-        let sentiment = async {
-            let id = customer_id.as_deref().filter(|_| need_sentiment)?;
+/// Whether the draft note exists: recorded as a step, or (on a retry) posted by an attempt that
+/// died before recording it, which is then adopted instead of posted again.
+async fn note_done(ctx: &JobCtx<'_>, ticket: &Ticket) -> Result<bool, JobError> {
+    if ctx.step_done(STEP_NOTE) {
+        return Ok(true);
+    }
+    if ctx.attempt() <= 1 {
+        return Ok(false);
+    }
+    let conversations = ctx.app.freshdesk.conversations(ticket.id, ctx.deadline).await?;
+    ctx.adopt_note(STEP_NOTE, &conversations, notes::DRAFT_TITLE, None)
+        .await
+}
+
+type SentimentCall<'a> = Shared<BoxFuture<'a, Option<Result<SentimentResult, SimpliError>>>>;
+type Branch = Result<Option<Value>, JobError>;
+
+/// One attempt's three concurrent branches, each write starting as soon as its inputs are
+/// ready: draft → note; sentiment → contact; (classify → route) + sentiment → ticket PUT.
+struct Attempt<'a> {
+    ctx: &'a JobCtx<'a>,
+    ticket: &'a Ticket,
+    text: &'a str,
+    account: &'a AccountInfo,
+}
+
+impl<'a> Attempt<'a> {
+    async fn run(&self, plan: &Plan) -> Result<Outcome, JobError> {
+        let sentiment = self.sentiment(plan.sentiment);
+        let (note, contact, ticket) = tokio::join!(
+            self.note(plan.note),
+            self.contact(plan.contact, sentiment.clone()),
+            self.ticket_put(plan.ticket, sentiment.clone()),
+        );
+        summarize(
+            [("note", note), ("contact", contact), ("ticket", ticket)],
+            sentiment.await,
+        )
+    }
+
+    /// Sentiment on the customer's text, shared by the contact and the ticket branches.
+    fn sentiment(&self, needed: bool) -> SentimentCall<'a> {
+        let (ctx, ticket, text) = (self.ctx, self.ticket, self.text);
+        async move {
+            let id = ticket.requester_id.filter(|_| needed)?.to_string();
+            let request_id = ctx.request_id_for("sentiment");
             Some(
-                app.simpli
-                    .analyze(id, &text, ticket.source, &ctx.request_id_for("sentiment"), ctx.deadline)
+                ctx.app
+                    .simpli
+                    .analyze(&id, text, ticket.source, &request_id, ctx.deadline)
                     .await,
             )
         }
-        .shared();
-        let note = async {
-            if !need_note {
-                return Ok(None);
-            }
-            let req = DraftRequest {
-                ticket_id: ticket.id.to_string(),
-                conversation: vec![Message {
-                    role: Role::Customer,
-                    content: text.clone(),
-                }],
-                style: &app.config.draft_style,
-                language: &app.config.draft_language,
-            };
-            let draft = app
-                .simpli
-                .draft(&req, &ctx.request_id_for("draft"), ctx.deadline)
-                .await?;
-            if draft.draft.trim().is_empty() {
-                tracing::warn!("Reply returned an empty draft; no note posted");
-                return Ok(None);
-            }
-            app.freshdesk
-                .add_private_note(ticket.id, &notes::draft_note(&draft), ctx.deadline)
-                .await?;
-            ctx.step(STEP_NOTE).await?;
-            Ok::<_, JobError>(Some(json!(true)))
-        };
-        let contact = async {
-            let (Some(Some(Ok(s))), Some(contact)) =
-                (need_contact.then_some(sentiment.clone().await), ticket.requester_id)
-            else {
-                return Ok(None);
-            };
-            // Fields that cannot take this sentiment are left out; nothing left, nothing sent.
-            let fields = account.sentiment_fields(&s);
-            if fields.is_empty() {
-                return Ok(None);
-            }
-            app.freshdesk
-                .update_contact_fields(contact, fields, ctx.deadline)
-                .await?;
-            ctx.step_idempotent(STEP_CONTACT);
-            Ok::<_, JobError>(Some(json!(true)))
-        };
-        let ticket_put = async {
-            if !need_ticket {
-                return Ok(None);
-            }
-            let (triage, sentiment) = tokio::join!(triage(ctx, &ticket, &text), sentiment.clone());
-            let (class, routing) = triage?;
-            // The PUT needs the escalation verdict: a sentiment failure that a retry can fix
-            // postpones it; one that cannot (bad data) lets it go ahead without the tag.
-            let sentiment = match sentiment {
-                Some(Err(e)) if e.is_retryable() => return Ok(None),
-                Some(Ok(s)) => Some(s),
-                _ => None,
-            };
-            let update = ticket_update(&app.config, &account, &ticket, &class, &routing, sentiment.as_ref());
-            if update.is_empty() {
-                tracing::info!("the ticket already holds every value; no PUT sent");
-            } else {
-                app.freshdesk.update_ticket(ticket.id, &update, ctx.deadline).await?;
-            }
-            ctx.step_idempotent(STEP_TICKET);
-            Ok::<_, JobError>(Some(json!({
-                "category": class.category,
-                "urgency": class.urgency,
-                "confidence": class.confidence,
-                "update": update,
-            })))
-        };
-        let (note, contact, ticket_put) = tokio::join!(note, contact, ticket_put);
-
-        let mut failures = Failures::default();
-        let mut summary = Map::new();
-        for (name, result) in [("note", note), ("contact", contact), ("ticket", ticket_put)] {
-            match result {
-                Ok(Some(v)) => {
-                    summary.insert(name.into(), v);
-                }
-                Ok(None) => {}
-                Err(e) => failures.push(e),
-            }
-        }
-        match sentiment.await {
-            Some(Ok(s)) => {
-                summary.insert(
-                    "sentiment".into(),
-                    json!({"score": s.score, "escalation_risk": s.escalation_risk}),
-                );
-            }
-            Some(Err(e)) => failures.push(e),
-            None => {}
-        }
-        failures.into_result(Outcome::Processed(Value::Object(summary)))
+        .boxed()
+        .shared()
     }
+
+    /// Reply's draft, posted as a private note and recorded at once (a note is not idempotent).
+    async fn note(&self, needed: bool) -> Branch {
+        if !needed {
+            return Ok(None);
+        }
+        let (ctx, app) = (self.ctx, self.ctx.app);
+        let req = DraftRequest {
+            ticket_id: self.ticket.id.to_string(),
+            conversation: vec![Message {
+                role: Role::Customer,
+                content: self.text.to_string(),
+            }],
+            style: &app.config.draft_style,
+            language: &app.config.draft_language,
+        };
+        let draft = app
+            .simpli
+            .draft(&req, &ctx.request_id_for("draft"), ctx.deadline)
+            .await?;
+        if draft.draft.trim().is_empty() {
+            tracing::warn!("Reply returned an empty draft; no note posted");
+            return Ok(None);
+        }
+        app.freshdesk
+            .add_private_note(self.ticket.id, &notes::draft_note(&draft), ctx.deadline)
+            .await?;
+        ctx.step(STEP_NOTE).await?;
+        Ok(Some(json!(true)))
+    }
+
+    /// The requester's sentiment fields. Fields that cannot take the value are left out;
+    /// nothing left, nothing sent.
+    async fn contact(&self, needed: bool, sentiment: SentimentCall<'a>) -> Branch {
+        let (true, Some(contact)) = (needed, self.ticket.requester_id) else {
+            return Ok(None);
+        };
+        let Some(Ok(s)) = sentiment.await else {
+            return Ok(None);
+        };
+        let fields = self.account.sentiment_fields(&s);
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        let ctx = self.ctx;
+        ctx.app
+            .freshdesk
+            .update_contact_fields(contact, fields, ctx.deadline)
+            .await?;
+        ctx.step_idempotent(STEP_CONTACT);
+        Ok(Some(json!(true)))
+    }
+
+    /// The one ticket PUT. It needs the escalation verdict: a sentiment failure that a retry
+    /// can fix postpones it; one that cannot (bad data) lets it go ahead without the tag.
+    async fn ticket_put(&self, needed: bool, sentiment: SentimentCall<'a>) -> Branch {
+        if !needed {
+            return Ok(None);
+        }
+        let (triage, sentiment) = tokio::join!(triage(self.ctx, self.ticket, self.text), sentiment);
+        let (class, routing) = triage?;
+        let sentiment = match sentiment {
+            Some(Err(e)) if e.is_retryable() => return Ok(None),
+            Some(Ok(s)) => Some(s),
+            _ => None,
+        };
+        let ctx = self.ctx;
+        let update = ticket_update(
+            &ctx.app.config,
+            self.account,
+            self.ticket,
+            &class,
+            &routing,
+            sentiment.as_ref(),
+        );
+        if update.is_empty() {
+            tracing::info!("the ticket already holds every value; no PUT sent");
+        } else {
+            ctx.app
+                .freshdesk
+                .update_ticket(self.ticket.id, &update, ctx.deadline)
+                .await?;
+        }
+        ctx.step_idempotent(STEP_TICKET);
+        Ok(Some(json!({
+            "category": class.category,
+            "urgency": class.urgency,
+            "confidence": class.confidence,
+            "update": update,
+        })))
+    }
+}
+
+/// The job's summary, or its failures: one failed branch does not undo the others.
+fn summarize(
+    branches: [(&str, Branch); 3],
+    sentiment: Option<Result<SentimentResult, SimpliError>>,
+) -> Result<Outcome, JobError> {
+    let mut failures = Failures::default();
+    let mut summary = Map::new();
+    for (name, result) in branches {
+        match result {
+            Ok(Some(v)) => {
+                summary.insert(name.into(), v);
+            }
+            Ok(None) => {}
+            Err(e) => failures.push(e),
+        }
+    }
+    match sentiment {
+        Some(Ok(s)) => {
+            summary.insert(
+                "sentiment".into(),
+                json!({"score": s.score, "escalation_risk": s.escalation_risk}),
+            );
+        }
+        Some(Err(e)) => failures.push(e),
+        None => {}
+    }
+    failures.into_result(Outcome::Processed(Value::Object(summary)))
 }
 
 /// Triage `/classify` then `/route`. A route that cannot work (4xx) leaves the group alone.
