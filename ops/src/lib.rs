@@ -268,62 +268,68 @@ async fn scan(
                 held.push(receipt);
                 continue;
             }
-            let body = m.body.as_deref().unwrap_or_default();
-            let mut attributes: HashMap<String, MessageAttributeValue> =
-                m.message_attributes.clone().unwrap_or_default();
-            let failure = attributes.remove(FAILURE_ATTRIBUTE).and_then(|v| v.string_value);
-            let job = match select(body, &opts.event, opts.ticket_id) {
-                Ok(job) => job,
-                Err((ticket_id, reason)) => {
-                    report.left.push(Left {
-                        message_id: id,
-                        ticket_id,
-                        reason,
-                    });
-                    held.push(receipt);
-                    continue;
-                }
-            };
-            if opts.dry_run {
-                report.moved.push(Moved {
-                    dlq_message_id: id,
-                    queue_message_id: String::new(),
-                    ticket_id: job.ticket_id,
-                    failure,
-                });
-                held.push(receipt);
-                continue;
-            }
-            let mut send = client.send_message().queue_url(&opts.queue_url).message_body(body);
-            for (name, value) in attributes {
-                send = send.message_attributes(name, value);
-            }
-            let sent = match send.send().await {
-                Ok(sent) => sent,
-                Err(e) => {
-                    held.push(receipt);
-                    return Err(sqs("SendMessage")(e));
-                }
-            };
-            // Sent first, deleted second: a failure here leaves a duplicate, never a loss.
-            client
-                .delete_message()
-                .queue_url(&opts.dlq_url)
-                .receipt_handle(&receipt)
-                .send()
+            if !decide(client, opts, report, &m, id)
                 .await
-                .map_err(sqs(
-                    "DeleteMessage (the job was sent to the queue; its DLQ copy remains)",
-                ))?;
-            report.moved.push(Moved {
-                dlq_message_id: id,
-                queue_message_id: sent.message_id.unwrap_or_default(),
-                ticket_id: job.ticket_id,
-                failure,
-            });
+                .inspect_err(|_| held.push(receipt.clone()))?
+            {
+                held.push(receipt);
+            }
         }
     }
     Ok(())
+}
+
+/// Moves one DLQ message back to the queue if it is one to replay (or records why not).
+/// Returns whether it left the DLQ; one that stays is held until the run ends.
+async fn decide(
+    client: &Client,
+    opts: &ReplayOptions,
+    report: &mut ReplayReport,
+    m: &aws_sdk_sqs::types::Message,
+    id: String,
+) -> Result<bool, OpsError> {
+    let body = m.body.as_deref().unwrap_or_default();
+    let mut attributes: HashMap<String, MessageAttributeValue> = m.message_attributes.clone().unwrap_or_default();
+    let failure = attributes.remove(FAILURE_ATTRIBUTE).and_then(|v| v.string_value);
+    let job = match select(body, &opts.event, opts.ticket_id) {
+        Ok(job) => job,
+        Err((ticket_id, reason)) => {
+            report.left.push(Left {
+                message_id: id,
+                ticket_id,
+                reason,
+            });
+            return Ok(false);
+        }
+    };
+    let mut moved = Moved {
+        dlq_message_id: id,
+        queue_message_id: String::new(),
+        ticket_id: job.ticket_id,
+        failure,
+    };
+    if opts.dry_run {
+        report.moved.push(moved);
+        return Ok(false);
+    }
+    let mut send = client.send_message().queue_url(&opts.queue_url).message_body(body);
+    for (name, value) in attributes {
+        send = send.message_attributes(name, value);
+    }
+    let sent = send.send().await.map_err(sqs("SendMessage"))?;
+    // Sent first, deleted second: a failure here leaves a duplicate, never a loss.
+    client
+        .delete_message()
+        .queue_url(&opts.dlq_url)
+        .receipt_handle(m.receipt_handle.as_deref().unwrap_or_default())
+        .send()
+        .await
+        .map_err(sqs(
+            "DeleteMessage (the job was sent to the queue; its DLQ copy remains)",
+        ))?;
+    moved.queue_message_id = sent.message_id.unwrap_or_default();
+    report.moved.push(moved);
+    Ok(true)
 }
 
 /// Makes held messages visible again (visibility timeout 0).

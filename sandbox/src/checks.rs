@@ -47,7 +47,22 @@ fn sentiment_check(after: &Snapshot, contact: u64, label: &str, risk: &str) -> C
 }
 
 pub fn evaluate(steps: &[StepOutcome], before: &Snapshot, after: &Snapshot, sims: &Simulators) -> Vec<Check> {
-    let mut checks: Vec<Check> = steps
+    let mut checks = answers(steps);
+    checks.extend(ticket_101(steps, before, after, sims));
+    checks.extend(ticket_102_and_markup(sims));
+    checks.extend(tickets_103_and_104(after, sims));
+    checks.extend(kb_sync(steps, sims));
+    checks.extend(refusals(steps));
+    checks
+}
+
+fn step<'a>(steps: &'a [StepOutcome], id: &str) -> Option<&'a StepOutcome> {
+    steps.iter().find(|s| s.id == id)
+}
+
+/// Each request got the answer the scenario expects.
+fn answers(steps: &[StepOutcome]) -> Vec<Check> {
+    steps
         .iter()
         .map(|s| {
             let expected = format!("{} {}", s.expect_status, s.expect_outcome.unwrap_or(""))
@@ -59,9 +74,12 @@ pub fn evaluate(steps: &[StepOutcome], before: &Snapshot, after: &Snapshot, sims
                 format!("got {} {}", s.status, s.body),
             )
         })
-        .collect();
-    let step = |id: &str| steps.iter().find(|s| s.id == id);
+        .collect()
+}
 
+/// #101: routed, tagged, one draft note, and a duplicate delivery that does nothing.
+fn ticket_101(steps: &[StepOutcome], before: &Snapshot, after: &Snapshot, sims: &Simulators) -> Vec<Check> {
+    let mut checks = Vec::new();
     let (b101, a101) = (before.ticket(101), after.ticket(101));
     // Triage reads #101 as a medium-urgency billing ticket: Medium (2), and TYPE_MAP's Refund.
     checks.push(check(
@@ -90,10 +108,10 @@ pub fn evaluate(steps: &[StepOutcome], before: &Snapshot, after: &Snapshot, sims
             sims.freshdesk.notes(101).len()
         ),
     ));
-    let duplicate_writes = step("duplicate-101").map_or(0, |s| {
+    let duplicate_writes = step(steps, "duplicate-101").map_or(0, |s| {
         s.freshdesk_calls.iter().filter(|c| !c.starts_with("GET ")).count()
     });
-    let duplicate_simpli = step("duplicate-101").map_or(0, |s| s.simpli_calls.len());
+    let duplicate_simpli = step(steps, "duplicate-101").map_or(0, |s| s.simpli_calls.len());
     checks.push(check(
         "the duplicate delivery writes nothing and calls no Simpli service",
         duplicate_writes == 0 && duplicate_simpli == 0,
@@ -102,6 +120,12 @@ pub fn evaluate(steps: &[StepOutcome], before: &Snapshot, after: &Snapshot, sims
     // #101 mentions a refund once: the stand-in scores -0.35, risk 0.45
     checks.push(sentiment_check(after, 5001, "negative", "0.45"));
 
+    checks
+}
+
+/// #102 gets its draft, and no note anywhere carries raw markup.
+fn ticket_102_and_markup(sims: &Simulators) -> Vec<Check> {
+    let mut checks = Vec::new();
     checks.push(check(
         "#102 gets its AI draft note",
         notes_containing(sims, 102, "AI Draft Response") == 1,
@@ -124,6 +148,12 @@ pub fn evaluate(steps: &[StepOutcome], before: &Snapshot, after: &Snapshot, sims
         format!("raw <script> in the notes of {raw_script:?}"),
     ));
 
+    checks
+}
+
+/// #103 is tagged for escalation and its contact scored; #104 gets one QA note.
+fn tickets_103_and_104(after: &Snapshot, sims: &Simulators) -> Vec<Check> {
+    let mut checks = Vec::new();
     let t103 = tags(after.ticket(103));
     checks.push(check(
         "#103 is tagged escalation-risk:high",
@@ -140,6 +170,12 @@ pub fn evaluate(steps: &[StepOutcome], before: &Snapshot, after: &Snapshot, sims
         format!("{qa} QA notes"),
     ));
 
+    checks
+}
+
+/// kb-sync pushes the published articles once.
+fn kb_sync(steps: &[StepOutcome], sims: &Simulators) -> Vec<Check> {
+    let mut checks = Vec::new();
     let drafts: Vec<u64> = DEMO_ARTICLES
         .filter(|&id| {
             sims.freshdesk
@@ -153,7 +189,7 @@ pub fn evaluate(steps: &[StepOutcome], before: &Snapshot, after: &Snapshot, sims
             .article(id)
             .is_some_and(|a| kb_titles.contains(&show(&a["title"])))
     });
-    let (first, second) = (step("kb-sync-1"), step("kb-sync-2"));
+    let (first, second) = (step(steps, "kb-sync-1"), step(steps, "kb-sync-2"));
     checks.push(check(
         "kb-sync pushes the 5 published articles and leaves the draft out",
         first.and_then(|s| s.number("pushed")) == Some(5) && kb_titles.len() == 5 && drafts == [3006] && !draft_pushed,
@@ -171,7 +207,13 @@ pub fn evaluate(steps: &[StepOutcome], before: &Snapshot, after: &Snapshot, sims
         format!("second run: {}", second.map_or(Value::Null, |s| s.body.clone())),
     ));
 
-    let wrong = step("wrong-secret");
+    checks
+}
+
+/// A wrong secret is refused before any work.
+fn refusals(steps: &[StepOutcome]) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let wrong = step(steps, "wrong-secret");
     let wrong_calls = wrong.map_or(0, |s| s.freshdesk_calls.len() + s.simpli_calls.len());
     checks.push(check(
         "the wrong secret gets 401 and causes no Freshdesk or Simpli call",

@@ -109,91 +109,33 @@ impl Config {
     /// Reads configuration through `lookup` (the environment, or a map in tests and the sandbox).
     /// Empty values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-        let url = |name: &str, default: &str| -> Result<Url, ConfigError> {
-            let raw = get(name).unwrap_or_else(|| default.to_string());
-            parse_http_url(name, &raw)
-        };
-        let float = |name: &str, default: f64| -> Result<f64, ConfigError> {
-            match get(name) {
-                None => Ok(default),
-                Some(raw) => match raw.parse::<f64>() {
-                    Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
-                    _ => Err(err(name, format!("expected a number between 0 and 1, got {raw:?}"))),
-                },
-            }
-        };
-        let optional_secret = |name: &str, id_name: &str| match (get(name), get(id_name)) {
-            (Some(v), _) => Some(SecretSource::Value(SecretString::from(v))),
-            (None, Some(id)) => Some(SecretSource::SecretsManager(id)),
-            (None, None) => None,
-        };
-        let secret = |name: &str, id_name: &str| {
-            optional_secret(name, id_name).ok_or_else(|| err(name, format!("required (or set {id_name})")))
-        };
-
-        let freshdesk_base = match (get("FRESHDESK_BASE_URL"), get("FRESHDESK_DOMAIN")) {
-            (Some(base), _) => parse_http_url("FRESHDESK_BASE_URL", base.trim_end_matches('/'))?,
-            (None, Some(domain)) => domain_url(&domain)?,
-            (None, None) => return Err(err("FRESHDESK_DOMAIN", "required (or set FRESHDESK_BASE_URL)")),
-        };
-
-        let seconds = |name: &str| -> Result<Option<Duration>, ConfigError> {
-            match get(name) {
-                None => Ok(None),
-                Some(raw) => match raw.parse::<u64>() {
-                    Ok(v) if (1..=900).contains(&v) => Ok(Some(Duration::from_secs(v))),
-                    _ => Err(err(name, format!("expected whole seconds 1..=900, got {raw:?}"))),
-                },
-            }
-        };
-        let retry_base = seconds("RETRY_BASE_SECONDS")?.unwrap_or(Duration::from_secs(defaults::RETRY_BASE_SECONDS));
-
-        let type_map = match get("TYPE_MAP") {
-            None => None,
-            Some(raw) => Some(
-                serde_json::from_str::<BTreeMap<String, String>>(&raw)
-                    .map_err(|e| err("TYPE_MAP", format!("expected a JSON object of strings: {e}")))?,
-            ),
-        };
-        let group_map = match get("GROUP_MAP") {
-            None => BTreeMap::new(),
-            Some(raw) => parse_group_map(&raw).map_err(|p| err("GROUP_MAP", p))?,
-        };
-
+        let env = Env(&lookup);
         Ok(Config {
-            freshdesk_base,
-            freshdesk_api_key: secret("FRESHDESK_API_KEY", "FRESHDESK_API_KEY_SECRET_ID")?,
-            webhook_secret: optional_secret("WEBHOOK_SECRET", "WEBHOOK_SECRET_SECRET_ID"),
-            simpli: SimpliUrls {
-                triage: url("TRIAGE_URL", defaults::TRIAGE_URL)?,
-                reply: url("REPLY_URL", defaults::REPLY_URL)?,
-                sentiment: url("SENTIMENT_URL", defaults::SENTIMENT_URL)?,
-                qa: url("QA_URL", defaults::QA_URL)?,
-                kb: url("KB_URL", defaults::KB_URL)?,
+            freshdesk_base: freshdesk_base(&env)?,
+            freshdesk_api_key: env.secret("FRESHDESK_API_KEY", "FRESHDESK_API_KEY_SECRET_ID")?,
+            webhook_secret: env.optional_secret("WEBHOOK_SECRET", "WEBHOOK_SECRET_SECRET_ID"),
+            simpli: simpli_urls(&env)?,
+            simpli_api_key: env.optional_secret("SIMPLI_API_KEY", "SIMPLI_API_KEY_SECRET_ID"),
+            idempotency_table: env.get("IDEMPOTENCY_TABLE"),
+            job_queue_url: env.get("JOB_QUEUE_URL"),
+            job_dlq_url: env.get("JOB_DLQ_URL"),
+            retry_base: env
+                .seconds("RETRY_BASE_SECONDS")?
+                .unwrap_or(Duration::from_secs(defaults::RETRY_BASE_SECONDS)),
+            rate_limit_reserve: env.share("RATE_LIMIT_RESERVE", defaults::RATE_LIMIT_RESERVE)?,
+            rate_limit_window: rate_limit_window(env.get("RATE_LIMIT_WINDOW_SECONDS"))?,
+            type_map: type_map(&env)?,
+            group_map: match env.get("GROUP_MAP") {
+                None => BTreeMap::new(),
+                Some(raw) => parse_group_map(&raw).map_err(|p| err("GROUP_MAP", p))?,
             },
-            simpli_api_key: optional_secret("SIMPLI_API_KEY", "SIMPLI_API_KEY_SECRET_ID"),
-            idempotency_table: get("IDEMPOTENCY_TABLE"),
-            job_queue_url: get("JOB_QUEUE_URL"),
-            job_dlq_url: get("JOB_DLQ_URL"),
-            retry_base,
-            rate_limit_reserve: float("RATE_LIMIT_RESERVE", defaults::RATE_LIMIT_RESERVE)?,
-            rate_limit_window: rate_limit_window(get("RATE_LIMIT_WINDOW_SECONDS"))?,
-            type_map,
-            group_map,
-            confidence_threshold: float("CONFIDENCE_THRESHOLD", defaults::CONFIDENCE_THRESHOLD)?,
-            escalation_threshold: float("ESCALATION_THRESHOLD", defaults::ESCALATION_THRESHOLD)?,
-            draft_style: get("DRAFT_STYLE").unwrap_or_else(|| "friendly".into()),
-            draft_language: get("DRAFT_LANGUAGE").unwrap_or_else(|| "en".into()),
-            fields: FieldOverrides {
-                ai_category: get("FIELD_AI_CATEGORY"),
-                ai_urgency: get("FIELD_AI_URGENCY"),
-                ai_confidence: get("FIELD_AI_CONFIDENCE"),
-                sentiment_score: get("FIELD_SENTIMENT_SCORE"),
-                escalation_risk: get("FIELD_ESCALATION_RISK"),
-            },
+            confidence_threshold: env.share("CONFIDENCE_THRESHOLD", defaults::CONFIDENCE_THRESHOLD)?,
+            escalation_threshold: env.share("ESCALATION_THRESHOLD", defaults::ESCALATION_THRESHOLD)?,
+            draft_style: env.get("DRAFT_STYLE").unwrap_or_else(|| "friendly".into()),
+            draft_language: env.get("DRAFT_LANGUAGE").unwrap_or_else(|| "en".into()),
+            fields: field_overrides(&env),
             dedup_ttl: Duration::from_secs(defaults::DEDUP_TTL_DAYS * 24 * 3600),
-            function_timeout: seconds("AWS_LAMBDA_FUNCTION_TIMEOUT")?,
+            function_timeout: env.seconds("AWS_LAMBDA_FUNCTION_TIMEOUT")?,
         })
     }
 
@@ -210,6 +152,89 @@ impl Config {
             Some(map) => map.get(category).cloned(),
             None => Some(title_case(category)),
         }
+    }
+}
+
+/// The variables, read one at a time and parsed into their types; an error names the variable.
+struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Env<'_> {
+    /// A set, non-blank value, trimmed.
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    }
+
+    fn url(&self, name: &str, default: &str) -> Result<Url, ConfigError> {
+        parse_http_url(name, &self.get(name).unwrap_or_else(|| default.to_string()))
+    }
+
+    /// A number between 0 and 1 (a share or a threshold).
+    fn share(&self, name: &str, default: f64) -> Result<f64, ConfigError> {
+        let Some(raw) = self.get(name) else { return Ok(default) };
+        match raw.parse::<f64>() {
+            Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+            _ => Err(err(name, format!("expected a number between 0 and 1, got {raw:?}"))),
+        }
+    }
+
+    /// Whole seconds, 1 to 900 (Lambda's longest timeout).
+    fn seconds(&self, name: &str) -> Result<Option<Duration>, ConfigError> {
+        let Some(raw) = self.get(name) else { return Ok(None) };
+        match raw.parse::<u64>() {
+            Ok(v) if (1..=900).contains(&v) => Ok(Some(Duration::from_secs(v))),
+            _ => Err(err(name, format!("expected whole seconds 1..=900, got {raw:?}"))),
+        }
+    }
+
+    /// A secret given as `name`, or the Secrets Manager id in `id_name`.
+    fn optional_secret(&self, name: &str, id_name: &str) -> Option<SecretSource> {
+        match (self.get(name), self.get(id_name)) {
+            (Some(v), _) => Some(SecretSource::Value(SecretString::from(v))),
+            (None, Some(id)) => Some(SecretSource::SecretsManager(id)),
+            (None, None) => None,
+        }
+    }
+
+    fn secret(&self, name: &str, id_name: &str) -> Result<SecretSource, ConfigError> {
+        self.optional_secret(name, id_name)
+            .ok_or_else(|| err(name, format!("required (or set {id_name})")))
+    }
+}
+
+fn freshdesk_base(env: &Env) -> Result<Url, ConfigError> {
+    match (env.get("FRESHDESK_BASE_URL"), env.get("FRESHDESK_DOMAIN")) {
+        (Some(base), _) => parse_http_url("FRESHDESK_BASE_URL", base.trim_end_matches('/')),
+        (None, Some(domain)) => domain_url(&domain),
+        (None, None) => Err(err("FRESHDESK_DOMAIN", "required (or set FRESHDESK_BASE_URL)")),
+    }
+}
+
+fn simpli_urls(env: &Env) -> Result<SimpliUrls, ConfigError> {
+    Ok(SimpliUrls {
+        triage: env.url("TRIAGE_URL", defaults::TRIAGE_URL)?,
+        reply: env.url("REPLY_URL", defaults::REPLY_URL)?,
+        sentiment: env.url("SENTIMENT_URL", defaults::SENTIMENT_URL)?,
+        qa: env.url("QA_URL", defaults::QA_URL)?,
+        kb: env.url("KB_URL", defaults::KB_URL)?,
+    })
+}
+
+fn type_map(env: &Env) -> Result<Option<BTreeMap<String, String>>, ConfigError> {
+    env.get("TYPE_MAP")
+        .map(|raw| {
+            serde_json::from_str::<BTreeMap<String, String>>(&raw)
+                .map_err(|e| err("TYPE_MAP", format!("expected a JSON object of strings: {e}")))
+        })
+        .transpose()
+}
+
+fn field_overrides(env: &Env) -> FieldOverrides {
+    FieldOverrides {
+        ai_category: env.get("FIELD_AI_CATEGORY"),
+        ai_urgency: env.get("FIELD_AI_URGENCY"),
+        ai_confidence: env.get("FIELD_AI_CONFIDENCE"),
+        sentiment_score: env.get("FIELD_SENTIMENT_SCORE"),
+        escalation_risk: env.get("FIELD_ESCALATION_RISK"),
     }
 }
 

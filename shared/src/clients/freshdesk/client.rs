@@ -18,6 +18,7 @@ use url::Url;
 use super::error::FreshdeskError;
 use super::models::*;
 use super::pacing::{self, Pacer, Sent};
+use crate::clients::http::root_cause;
 use crate::job::retry::{self, Decision};
 use crate::job::text::redact_quoted;
 
@@ -222,68 +223,18 @@ impl FreshdeskClient {
         deadline: Instant,
     ) -> Result<(Value, HeaderMap), FreshdeskError> {
         let what = format!("{method} {}", url.path());
-        let http = self.inner.http.client().map_err(FreshdeskError::Transport)?;
         let mut attempt = 0;
         loop {
-            let sent = self.pace(deadline).await?;
-            let mut req = http
-                .request(method.clone(), url.clone())
-                .header(AUTHORIZATION, self.inner.auth.clone())
-                .header("Accept", "application/json")
-                .timeout(retry::remaining(deadline).max(Duration::from_millis(1)));
-            if let Some(b) = body {
-                req = req.json(b);
-            }
-            let started = Instant::now();
-            let (status, err, never_sent) = match req.send().await {
-                Ok(resp) => {
-                    let status = resp.status();
-                    let headers = resp.headers().clone();
-                    let retry_after = header_u32(&headers, "retry-after").map(|s| Duration::from_secs(s.into()));
-                    let limited = status == StatusCode::TOO_MANY_REQUESTS;
-                    sent.answered(
-                        header_u32(&headers, "x-ratelimit-total"),
-                        header_u32(&headers, "x-ratelimit-remaining"),
-                        limited.then(|| retry_after.unwrap_or(pacing::WINDOW)),
-                        Instant::now(),
-                    );
-                    let bytes = resp
-                        .bytes()
-                        .await
-                        .map_err(|e| FreshdeskError::Transport(e.to_string()))?;
-                    tracing::debug!(call = %what, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "freshdesk");
-                    if status.is_success() {
-                        let value = if bytes.is_empty() || status == StatusCode::NO_CONTENT {
-                            Value::Null
-                        } else {
-                            serde_json::from_slice(&bytes).map_err(|e| {
-                                FreshdeskError::Decode(format!("{what}: {}", redact_quoted(&e.to_string())))
-                            })?
-                        };
-                        return Ok((value, headers));
-                    }
-                    if limited {
-                        // The pacer now holds every call for the quiet period; pacing waits it
-                        // out or gives the job back with it.
-                        tracing::warn!(call = %what, "freshdesk 429");
-                        continue;
-                    }
-                    (
-                        Some(status.as_u16()),
-                        FreshdeskError::from_response(status.as_u16(), &bytes, &what, retry_after),
-                        false,
-                    )
-                }
-                Err(e) => {
-                    drop(sent);
-                    let cause = if e.is_timeout() {
-                        "timeout".to_string()
-                    } else {
-                        crate::clients::http::root_cause(&e)
-                    };
-                    let never_sent = e.is_connect();
-                    (None, FreshdeskError::Transport(format!("{what}: {cause}")), never_sent)
-                }
+            let (status, err, never_sent) = match self.attempt(&method, &url, body, deadline, &what).await? {
+                Attempted::Done(value, headers) => return Ok((value, headers)),
+                // The pacer now holds every call for the quiet period; pacing waits it out or
+                // gives the job back with it.
+                Attempted::RateLimited => continue,
+                Attempted::Failed {
+                    status,
+                    err,
+                    never_sent,
+                } => (status, err, never_sent),
             };
             if outcome_unknown(&method, status, never_sent) {
                 tracing::warn!(call = %what, status, "outcome unknown: the write may exist; not repeated in this attempt");
@@ -305,6 +256,71 @@ impl FreshdeskClient {
                 Decision::Stop => return Err(err),
             }
         }
+    }
+
+    /// One paced request and what came of it. The pacer learns every answer's rate headers.
+    async fn attempt<B: Serialize + ?Sized>(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&B>,
+        deadline: Instant,
+        what: &str,
+    ) -> Result<Attempted, FreshdeskError> {
+        let http = self.inner.http.client().map_err(FreshdeskError::Transport)?;
+        let sent = self.pace(deadline).await?;
+        let mut req = http
+            .request(method.clone(), url.clone())
+            .header(AUTHORIZATION, self.inner.auth.clone())
+            .header("Accept", "application/json")
+            .timeout(retry::remaining(deadline).max(Duration::from_millis(1)));
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let started = Instant::now();
+        let resp = match req.send().await {
+            Ok(resp) => resp,
+            Err(e) => {
+                drop(sent);
+                let cause = if e.is_timeout() {
+                    "timeout".to_string()
+                } else {
+                    root_cause(&e)
+                };
+                return Ok(Attempted::Failed {
+                    status: None,
+                    err: FreshdeskError::Transport(format!("{what}: {cause}")),
+                    never_sent: e.is_connect(),
+                });
+            }
+        };
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let retry_after = header_u32(&headers, "retry-after").map(|s| Duration::from_secs(s.into()));
+        let limited = status == StatusCode::TOO_MANY_REQUESTS;
+        sent.answered(
+            header_u32(&headers, "x-ratelimit-total"),
+            header_u32(&headers, "x-ratelimit-remaining"),
+            limited.then(|| retry_after.unwrap_or(pacing::WINDOW)),
+            Instant::now(),
+        );
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| FreshdeskError::Transport(e.to_string()))?;
+        tracing::debug!(call = %what, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "freshdesk");
+        if status.is_success() {
+            return Ok(Attempted::Done(json_body(status, &bytes, what)?, headers));
+        }
+        if limited {
+            tracing::warn!(call = %what, "freshdesk 429");
+            return Ok(Attempted::RateLimited);
+        }
+        Ok(Attempted::Failed {
+            status: Some(status.as_u16()),
+            err: FreshdeskError::from_response(status.as_u16(), &bytes, what, retry_after),
+            never_sent: false,
+        })
     }
 
     /// Waits until the pacer lets a call through, or gives the job back (a rate-limit error
@@ -347,6 +363,28 @@ fn decode<T: DeserializeOwned>(value: Value) -> Result<T, FreshdeskError> {
 
 fn header_u32(headers: &HeaderMap, name: &str) -> Option<u32> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// How one request of a call ended.
+enum Attempted {
+    Done(Value, HeaderMap),
+    /// A 429: the pacer holds the next call for its quiet period.
+    RateLimited,
+    /// `never_sent`: the connection was never made, so even a write surely did not happen.
+    Failed {
+        status: Option<u16>,
+        err: FreshdeskError,
+        never_sent: bool,
+    },
+}
+
+/// A success's JSON body (`Null` when empty); a parse error quotes no value from the body.
+fn json_body(status: StatusCode, bytes: &[u8], what: &str) -> Result<Value, FreshdeskError> {
+    if bytes.is_empty() || status == StatusCode::NO_CONTENT {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|e| FreshdeskError::Decode(format!("{what}: {}", redact_quoted(&e.to_string()))))
 }
 
 /// The `rel="next"` target of a `Link` header, if any.
