@@ -3,7 +3,8 @@
 //! escalation risk crosses the threshold.
 
 use serde_json::json;
-use shared::clients::freshdesk::{merge_tags, Conversation, TicketUpdate};
+use shared::clients::freshdesk::{merge_tags, Conversation, Ticket, TicketUpdate};
+use shared::clients::simpli::models::SentimentResult;
 use shared::job::text::reply_new_text;
 use shared::{Failures, Job, JobCtx, JobError, Outcome};
 
@@ -53,31 +54,17 @@ impl Job for CustomerReplied {
             )
             .await?;
 
-        let account = app.account(ctx.deadline).await?;
         let mut failures = Failures::default();
-        let fields = account.sentiment_fields(&sentiment);
-        if !fields.is_empty() && !ctx.step_done("contact") {
-            match app
-                .freshdesk
-                .update_contact_fields(requester, fields, ctx.deadline)
-                .await
-            {
-                Ok(_) => ctx.step_idempotent("contact"),
-                Err(e) => failures.push(e),
-            }
+        if let Err(e) = update_contact(ctx, requester, &sentiment).await {
+            failures.push(e);
         }
-        let escalate = sentiment.escalation_risk >= app.config.escalation_threshold;
-        let tagged = escalate && !ticket.tags.iter().any(|t| t.eq_ignore_ascii_case(TAG_ESCALATION));
-        if tagged && !ctx.step_done("ticket-tag") {
-            let update = TicketUpdate {
-                tags: Some(merge_tags(&ticket.tags, &[TAG_ESCALATION.to_string()])),
-                ..Default::default()
-            };
-            match app.freshdesk.update_ticket(ticket.id, &update, ctx.deadline).await {
-                Ok(_) => ctx.step_idempotent("ticket-tag"),
-                Err(e) => failures.push(e),
+        let tagged = match tag_escalation(ctx, &ticket, &sentiment).await {
+            Ok(tagged) => tagged,
+            Err(e) => {
+                failures.push(e);
+                true
             }
-        }
+        };
         failures.into_result(Outcome::Processed(json!({
             "conversation_id": reply.id,
             "score": sentiment.score,
@@ -86,4 +73,38 @@ impl Job for CustomerReplied {
             "escalation_tagged": tagged,
         })))
     }
+}
+
+/// The requester's sentiment fields (those the account's fields can take).
+async fn update_contact(ctx: &JobCtx<'_>, requester: u64, sentiment: &SentimentResult) -> Result<(), JobError> {
+    let account = ctx.app.account(ctx.deadline).await?;
+    let fields = account.sentiment_fields(sentiment);
+    if fields.is_empty() || ctx.step_done("contact") {
+        return Ok(());
+    }
+    ctx.app
+        .freshdesk
+        .update_contact_fields(requester, fields, ctx.deadline)
+        .await?;
+    ctx.step_idempotent("contact");
+    Ok(())
+}
+
+/// Tags the ticket `escalation-risk:high` when the risk reaches the threshold and the tag is
+/// missing. Returns whether the ticket needed the tag.
+async fn tag_escalation(ctx: &JobCtx<'_>, ticket: &Ticket, sentiment: &SentimentResult) -> Result<bool, JobError> {
+    let escalate = sentiment.escalation_risk >= ctx.app.config.escalation_threshold;
+    let tagged = escalate && !ticket.tags.iter().any(|t| t.eq_ignore_ascii_case(TAG_ESCALATION));
+    if tagged && !ctx.step_done("ticket-tag") {
+        let update = TicketUpdate {
+            tags: Some(merge_tags(&ticket.tags, &[TAG_ESCALATION.to_string()])),
+            ..Default::default()
+        };
+        ctx.app
+            .freshdesk
+            .update_ticket(ticket.id, &update, ctx.deadline)
+            .await?;
+        ctx.step_idempotent("ticket-tag");
+    }
+    Ok(tagged)
 }
