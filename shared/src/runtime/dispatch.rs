@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use aws_lambda_events::sqs::SqsEvent;
 use lambda_http::request::LambdaRequest;
-use lambda_runtime::{service_fn, Context, Error, LambdaEvent};
+use lambda_runtime::{service_fn, Context, Diagnostic, Error, LambdaEvent};
 use serde_json::{json, Value};
 
 use crate::job::{Job, JobError};
@@ -83,7 +83,7 @@ pub async fn run_scheduled<S: Scheduled>(task: S) -> Result<(), Error> {
 async fn serve<F, Fut>(cold_start: impl Future<Output = Result<App, StartupError>>, handler: F) -> Result<(), Error>
 where
     F: Fn(Arc<App>, Value, Context) -> Fut,
-    Fut: Future<Output = Result<Value, Error>>,
+    Fut: Future<Output = Result<Value, Diagnostic>>,
 {
     crate::obs::telemetry::init();
     let app = Arc::new(start(cold_start).await?);
@@ -94,12 +94,14 @@ where
 }
 
 /// One invocation of a webhook function.
-pub async fn handle<J: Job>(app: &App, job: &J, payload: Value, ctx: Context) -> Result<Value, Error> {
+pub async fn handle<J: Job>(app: &App, job: &J, payload: Value, ctx: Context) -> Result<Value, Diagnostic> {
     let deadline = deadline_of(app, &ctx);
     match classify(&payload) {
         EventKind::Sqs => {
-            let event: SqsEvent = serde_json::from_value(payload)?;
-            Ok(serde_json::to_value(entry::sqs_batch(app, job, event, deadline).await)?)
+            let event: SqsEvent = serde_json::from_value(payload)
+                .map_err(|e| failure("InvalidEvent", format!("not an SQS batch: {e}")))?;
+            let answer = entry::sqs_batch(app, job, event, deadline).await;
+            serde_json::to_value(answer).map_err(|e| failure("EncodingError", e.to_string()))
         }
         EventKind::Http => {
             let (origin, request): (_, http::Request<lambda_http::Body>) =
@@ -122,16 +124,16 @@ pub async fn handle<J: Job>(app: &App, job: &J, payload: Value, ctx: Context) ->
             .await;
             Ok(http_response(origin, answer.status, &answer.body))
         }
-        EventKind::Schedule => Err(Error::from(format!(
-            "{} is a webhook function: scheduled events are not accepted",
-            J::EVENT
-        ))),
+        EventKind::Schedule => Err(failure(
+            "ScheduledEventRefused",
+            format!("{} is a webhook function: scheduled events are not accepted", J::EVENT),
+        )),
     }
 }
 
 /// One invocation of a scheduled task (any payload triggers a run). A retryable failure is
 /// reported as an error, so EventBridge's retry policy applies.
-pub async fn handle_scheduled<S: Scheduled>(app: &App, task: &S, ctx: Context) -> Result<Value, Error> {
+pub async fn handle_scheduled<S: Scheduled>(app: &App, task: &S, ctx: Context) -> Result<Value, Diagnostic> {
     let started = Instant::now();
     let result = task.run(app, deadline_of(app, &ctx)).await;
     let line = JobLine {
@@ -145,7 +147,18 @@ pub async fn handle_scheduled<S: Scheduled>(app: &App, task: &S, ctx: Context) -
         Err(e) => ("failed", Detail::Error(e.to_string())),
     };
     record_outcome(&line, outcome, started.elapsed(), &detail);
-    result.map_err(|e| Error::from(e.to_string()))
+    result.map_err(|e| {
+        let kind = if e.is_retryable() { "Retryable" } else { "Fatal" };
+        failure(kind, e.to_string())
+    })
+}
+
+/// An error as the Lambda console shows it: a named kind (not a Rust type name) and the message.
+fn failure(error_type: &str, error_message: String) -> Diagnostic {
+    Diagnostic {
+        error_type: error_type.to_string(),
+        error_message,
+    }
 }
 
 #[cfg(test)]
