@@ -79,11 +79,8 @@ impl QueueBed {
         let table = crate::create_table(&dynamo).await;
         let store = DynamoDedupStore::new(dynamo, table.clone());
         let runtime = RuntimeApi::start(&opts.package).await.expect("runtime API");
-        let simpli_url = format!("http://{simpli_addr}");
-        let mut env: Vec<(String, String)> = vec![
-            ("FRESHDESK_BASE_URL".into(), FreshdeskSim::base_url(fd_addr)),
-            ("FRESHDESK_API_KEY".into(), crate::API_KEY.into()),
-            ("WEBHOOK_SECRET".into(), crate::SECRET.into()),
+        let mut env = crate::sim_env(fd_addr, simpli_addr);
+        env.extend([
             ("IDEMPOTENCY_TABLE".into(), table.clone()),
             ("JOB_QUEUE_URL".into(), queues.url.clone()),
             ("RETRY_BASE_SECONDS".into(), "1".into()),
@@ -95,10 +92,7 @@ impl QueueBed {
             ("AWS_ACCESS_KEY_ID".into(), "test".into()),
             ("AWS_SECRET_ACCESS_KEY".into(), "test".into()),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
-        ];
-        for var in ["TRIAGE_URL", "REPLY_URL", "SENTIMENT_URL", "QA_URL", "KB_URL"] {
-            env.push((var.into(), simpli_url.clone()));
-        }
+        ]);
         if opts.dlq_url_in_env {
             env.push(("JOB_DLQ_URL".into(), queues.dlq_url.clone()));
         }

@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_lambda_events::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{InvokeError, QueuePair, RuntimeApi, REGION};
 
@@ -62,47 +63,40 @@ pub struct EventSourceMapping {
 
 /// The SQS event Lambda builds from received messages.
 pub fn sqs_event(messages: &[Message], queue_arn: &str) -> Value {
-    let records: Vec<Value> = messages
-        .iter()
-        .map(|m| {
-            let attributes: serde_json::Map<String, Value> = m
-                .attributes()
-                .map(|a| {
-                    a.iter()
-                        .map(|(k, v)| (k.as_str().to_string(), Value::String(v.clone())))
-                        .collect()
+    let mut event = SqsEvent::default();
+    event.records = messages.iter().map(|m| sqs_record(m, queue_arn)).collect();
+    serde_json::to_value(&event).expect("an SQS event serializes")
+}
+
+/// One record of [`sqs_event`]: what the poller received, plus where it came from.
+fn sqs_record(m: &Message, queue_arn: &str) -> SqsMessage {
+    let mut record = SqsMessage::default();
+    record.message_id = m.message_id().map(str::to_string);
+    record.receipt_handle = m.receipt_handle().map(str::to_string);
+    record.body = m.body().map(str::to_string);
+    record.md5_of_body = m.md5_of_body().map(str::to_string);
+    record.attributes = m
+        .attributes()
+        .map(|a| a.iter().map(|(k, v)| (k.as_str().to_string(), v.clone())).collect())
+        .unwrap_or_default();
+    record.message_attributes = m
+        .message_attributes()
+        .map(|a| {
+            a.iter()
+                .map(|(k, v)| {
+                    let mut attribute = SqsMessageAttribute::default();
+                    attribute.string_value = v.string_value().map(str::to_string);
+                    attribute.string_list_values = v.string_list_values().to_vec();
+                    attribute.data_type = Some(v.data_type().to_string());
+                    (k.clone(), attribute)
                 })
-                .unwrap_or_default();
-            let message_attributes: serde_json::Map<String, Value> = m
-                .message_attributes()
-                .map(|a| {
-                    a.iter()
-                        .map(|(k, v)| {
-                            let value = json!({
-                                "stringValue": v.string_value(),
-                                "stringListValues": v.string_list_values(),
-                                "binaryListValues": [],
-                                "dataType": v.data_type(),
-                            });
-                            (k.clone(), value)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            json!({
-                "messageId": m.message_id(),
-                "receiptHandle": m.receipt_handle(),
-                "body": m.body(),
-                "attributes": attributes,
-                "messageAttributes": message_attributes,
-                "md5OfBody": m.md5_of_body(),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn,
-                "awsRegion": REGION,
-            })
+                .collect()
         })
-        .collect();
-    json!({"Records": records})
+        .unwrap_or_default();
+    record.event_source = Some("aws:sqs".into());
+    record.event_source_arn = Some(queue_arn.into());
+    record.aws_region = Some(REGION.into());
+    record
 }
 
 /// The message ids a batch response asks to keep; `None` when the response is not a valid
