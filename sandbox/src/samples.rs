@@ -2,6 +2,7 @@
 //! that API Gateway received: method, path, headers (Basic auth / `X-Webhook-Secret`) and the
 //! decoded body. Both the HTTP API (v2) and the REST API (v1, base64 body) shapes are read.
 
+use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
 use base64::Engine;
 use http::Method;
 use serde_json::Value;
@@ -52,39 +53,34 @@ impl SampleRequest {
             problem: p.to_string(),
         };
         let event: Value = serde_json::from_str(text).map_err(|e| problem(&e.to_string()))?;
-        let method = event
-            .pointer("/requestContext/http/method")
-            .or_else(|| event.get("httpMethod"))
-            .and_then(Value::as_str)
-            .ok_or_else(|| problem("no method"))?;
-        let method = Method::from_bytes(method.as_bytes()).map_err(|e| problem(&e.to_string()))?;
-        let path = event
-            .get("rawPath")
-            .or_else(|| event.get("path"))
-            .and_then(Value::as_str)
-            .ok_or_else(|| problem("no path"))?;
-        let headers = event
-            .get("headers")
-            .and_then(Value::as_object)
-            .map(|map| {
-                map.iter()
-                    .filter(|(k, _)| !CONNECTION_HEADERS.contains(&k.to_ascii_lowercase().as_str()))
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                    .collect()
+        let parsed = if event.get("version").and_then(Value::as_str) == Some("2.0") {
+            serde_json::from_value::<ApiGatewayV2httpRequest>(event).map(|e| {
+                let method = e.request_context.http.method;
+                (method, e.raw_path, e.headers, e.body, e.is_base64_encoded)
             })
-            .unwrap_or_default();
-        let raw = event.get("body").and_then(Value::as_str).unwrap_or_default();
-        let body = if event.get("isBase64Encoded").and_then(Value::as_bool) == Some(true) {
+        } else {
+            serde_json::from_value::<ApiGatewayProxyRequest>(event)
+                .map(|e| (e.http_method, e.path, e.headers, e.body, e.is_base64_encoded))
+        };
+        let (method, path, header_map, raw, base64) = parsed.map_err(|e| problem(&e.to_string()))?;
+        let path = path.ok_or_else(|| problem("no path"))?;
+        let headers = header_map
+            .iter()
+            .filter(|(k, _)| !CONNECTION_HEADERS.contains(&k.as_str()))
+            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect();
+        let raw = raw.unwrap_or_default();
+        let body = if base64 {
             base64::engine::general_purpose::STANDARD
-                .decode(raw)
+                .decode(&raw)
                 .map_err(|e| problem(&format!("body is not base64: {e}")))?
         } else {
-            raw.as_bytes().to_vec()
+            raw.into_bytes()
         };
         Ok(Self {
             source: name,
             method,
-            path: path.to_string(),
+            path,
             headers,
             body,
         })

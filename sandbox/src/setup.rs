@@ -119,17 +119,8 @@ impl Simulators {
     }
 
     /// `FRESHDESK_BASE_URL`, the Freshdesk key, and every Simpli URL, pointing at the simulators.
-    pub fn env(&self) -> Vec<(&'static str, String)> {
-        let mut env = vec![
-            ("FRESHDESK_BASE_URL", FreshdeskSim::base_url(self.freshdesk_addr)),
-            ("FRESHDESK_API_KEY", API_KEY.to_string()),
-        ];
-        env.extend(
-            self.simpli_addrs
-                .iter()
-                .map(|(var, addr)| (*var, format!("http://{addr}"))),
-        );
-        env
+    pub fn env(&self) -> Vec<(String, String)> {
+        sim::bridge_env(self.freshdesk_addr, API_KEY, &self.simpli_addrs)
     }
 
     /// Requests the simulators received so far: (Freshdesk, Simpli).
@@ -149,7 +140,7 @@ pub fn demo_app(sims: &Simulators) -> Result<Arc<App>, StartupError> {
 pub fn simulator_app(sims: &Simulators, outside: impl Fn(&str) -> Option<String>) -> Result<Arc<App>, StartupError> {
     let pinned = sims.env();
     let config = Config::from_lookup(|name| {
-        if let Some((_, v)) = pinned.iter().find(|(k, _)| *k == name) {
+        if let Some((_, v)) = pinned.iter().find(|(k, _)| k == name) {
             return Some(v.clone());
         }
         if !IGNORED_WITH_SIMULATORS.contains(&name) {

@@ -91,10 +91,12 @@
 /// assert the fact instead of timing the call.
 pub const DELAY_HEADER: &str = "x-sim-delay-ms";
 
+mod env;
 pub mod freshdesk;
 pub mod simpli;
 mod util;
 
+pub use env::{bridge_env, bridge_env_one_simpli, SIMPLI_URL_VARS};
 pub use freshdesk::{
     fields, normalize_path, Fault, FaultKind, FreshdeskSim, RateWindow, RequestRecord, BOT_AGENT_ID, DEFAULT_RATE_LIMIT,
 };

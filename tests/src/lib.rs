@@ -78,17 +78,16 @@ impl Drop for Harness {
     }
 }
 
+/// The variables that point a function at the simulators, with the sample events' secret.
+pub fn sim_env(fd_addr: SocketAddr, simpli_addr: SocketAddr) -> Vec<(String, String)> {
+    let mut pairs = sim::bridge_env_one_simpli(fd_addr, API_KEY, simpli_addr);
+    pairs.push(("WEBHOOK_SECRET".into(), SECRET.into()));
+    pairs
+}
+
 /// The configuration a deployed function would get, pointed at the local servers.
 pub fn config_for(fd_addr: SocketAddr, simpli_addr: SocketAddr, env: &[(&str, &str)]) -> Config {
-    let simpli = format!("http://{simpli_addr}");
-    let mut pairs: Vec<(String, String)> = vec![
-        ("FRESHDESK_BASE_URL".into(), FreshdeskSim::base_url(fd_addr)),
-        ("FRESHDESK_API_KEY".into(), API_KEY.into()),
-        ("WEBHOOK_SECRET".into(), SECRET.into()),
-    ];
-    for var in ["TRIAGE_URL", "REPLY_URL", "SENTIMENT_URL", "QA_URL", "KB_URL"] {
-        pairs.push((var.into(), simpli.clone()));
-    }
+    let mut pairs = sim_env(fd_addr, simpli_addr);
     pairs.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     Config::from_lookup(|name| pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
         .expect("test config")

@@ -32,23 +32,18 @@ async fn a_dynamodb_call_that_never_answers_is_cut_and_the_job_is_given_back() {
     let fd_addr = fd.start(0).await.unwrap();
     let simpli_addr = simpli.start(0).await.unwrap();
     let (silent, accepted) = silent_endpoint().await;
-    let mut env: Vec<(String, String)> = [
-        ("FRESHDESK_BASE_URL", FreshdeskSim::base_url(fd_addr)),
-        ("FRESHDESK_API_KEY", e2e::API_KEY.to_string()),
-        ("WEBHOOK_SECRET", e2e::SECRET.to_string()),
-        ("IDEMPOTENCY_TABLE", "dedup".to_string()),
-        ("AWS_ENDPOINT_URL_DYNAMODB", format!("http://{silent}")),
-        ("AWS_REGION", "us-east-1".to_string()),
-        ("AWS_ACCESS_KEY_ID", "test".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
-        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    for var in ["TRIAGE_URL", "REPLY_URL", "SENTIMENT_URL", "QA_URL", "KB_URL"] {
-        env.push((var.to_string(), format!("http://{simpli_addr}")));
-    }
+    let mut env = e2e::sim_env(fd_addr, simpli_addr);
+    env.extend(
+        [
+            ("IDEMPOTENCY_TABLE", "dedup".to_string()),
+            ("AWS_ENDPOINT_URL_DYNAMODB", format!("http://{silent}")),
+            ("AWS_REGION", "us-east-1".to_string()),
+            ("AWS_ACCESS_KEY_ID", "test".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+        ]
+        .map(|(k, v)| (k.to_string(), v)),
+    );
     let runtime = RuntimeApi::start("ticket-created").await.unwrap();
     let worker = FunctionProcess::spawn("ticket-created", &runtime, &env).unwrap();
 

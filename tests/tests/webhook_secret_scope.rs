@@ -9,15 +9,7 @@ use serde_json::json;
 use sim::{FreshdeskSim, SimpliSim};
 
 fn env_without_secret(fd: std::net::SocketAddr, simpli: std::net::SocketAddr) -> Vec<(String, String)> {
-    let base = format!("http://{simpli}");
-    let mut env = vec![
-        ("FRESHDESK_BASE_URL".to_string(), FreshdeskSim::base_url(fd)),
-        ("FRESHDESK_API_KEY".to_string(), e2e::API_KEY.to_string()),
-    ];
-    for var in ["TRIAGE_URL", "REPLY_URL", "SENTIMENT_URL", "QA_URL", "KB_URL"] {
-        env.push((var.to_string(), base.clone()));
-    }
-    env
+    sim::bridge_env_one_simpli(fd, e2e::API_KEY, simpli)
 }
 
 #[tokio::test]
