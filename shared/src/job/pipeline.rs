@@ -66,7 +66,8 @@ impl<'a> JobCtx<'a> {
             .await?
         {
             ClaimOutcome::Claimed(claim) => {
-                tracing::info!(key = %claim.key, attempt = claim.attempt, steps = ?claim.steps, "claimed");
+                tracing::Span::current().record("attempt", claim.attempt);
+                tracing::info!(key = %claim.key, steps = ?claim.steps, "claimed");
                 *self.claim.lock().unwrap_or_else(|e| e.into_inner()) = Some(claim);
                 Ok(None)
             }
@@ -177,8 +178,15 @@ impl<'a> JobCtx<'a> {
 pub async fn run_job<J: Job>(app: &App, job: &J, ticket_id: u64, deadline: Instant, request_id: String) -> JobReport {
     let started = Instant::now();
     let ctx = JobCtx::new(app, J::EVENT, ticket_id, deadline, request_id);
-    let span = tracing::info_span!("job", event = J::EVENT, ticket_id, request_id = %ctx.request_id);
-    let result = match AssertUnwindSafe(tracing::Instrument::instrument(job.run(&ctx), span))
+    // Every line of the job carries its context; `attempt` is known once the claim is taken.
+    let span = tracing::info_span!(
+        "job",
+        request_id = %ctx.request_id,
+        event = J::EVENT,
+        ticket_id,
+        attempt = tracing::field::Empty
+    );
+    let result = match AssertUnwindSafe(tracing::Instrument::instrument(job.run(&ctx), span.clone()))
         .catch_unwind()
         .await
     {
@@ -199,7 +207,7 @@ pub async fn run_job<J: Job>(app: &App, job: &J, ticket_id: u64, deadline: Insta
         Err(JobError::Gone { cause }) => Ok(Outcome::Skipped(format!("gone meanwhile: {cause}"))),
         other => other,
     };
-    let result = settle(&ctx, result).await;
+    let result = tracing::Instrument::instrument(settle(&ctx, result), span.clone()).await;
     let report = JobReport {
         event: J::EVENT,
         ticket_id,
@@ -207,7 +215,7 @@ pub async fn run_job<J: Job>(app: &App, job: &J, ticket_id: u64, deadline: Insta
         duration: started.elapsed(),
         result,
     };
-    report.log();
+    span.in_scope(|| report.log());
     report
 }
 

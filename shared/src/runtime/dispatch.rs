@@ -135,7 +135,8 @@ pub async fn handle<J: Job>(app: &App, job: &J, payload: Value, ctx: Context) ->
 /// reported as an error, so EventBridge's retry policy applies.
 pub async fn handle_scheduled<S: Scheduled>(app: &App, task: &S, ctx: Context) -> Result<Value, Diagnostic> {
     let started = Instant::now();
-    let result = task.run(app, deadline_of(app, &ctx)).await;
+    let span = tracing::info_span!("run", request_id = %ctx.request_id, event = S::NAME);
+    let result = tracing::Instrument::instrument(task.run(app, deadline_of(app, &ctx)), span.clone()).await;
     let line = JobLine {
         event: S::NAME,
         ticket_id: None,
@@ -146,7 +147,7 @@ pub async fn handle_scheduled<S: Scheduled>(app: &App, task: &S, ctx: Context) -
         Err(e) if e.is_retryable() => ("retried", Detail::Error(e.to_string())),
         Err(e) => ("failed", Detail::Error(e.to_string())),
     };
-    record_outcome(&line, outcome, started.elapsed(), &detail);
+    span.in_scope(|| record_outcome(&line, outcome, started.elapsed(), &detail));
     result.map_err(|e| {
         let kind = if e.is_retryable() { "Retryable" } else { "Fatal" };
         failure(kind, e.to_string())
