@@ -32,13 +32,11 @@ pub(crate) fn put(st: &mut State, r: &Req, id: u64) -> Resp {
     if !st.contacts.contains_key(&id) {
         return Resp::not_found();
     }
-    let body = match r.json_object() {
+    let checked = r.json_object().and_then(|b| validate_put(st, &b).map(|()| b));
+    let body = match checked {
         Ok(b) => b,
         Err(resp) => return resp,
     };
-    if let Err(resp) = validate_put(st, &body) {
-        return resp;
-    }
     if email_taken(st, &body, id) {
         return Resp::json(
             409,
