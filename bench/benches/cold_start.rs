@@ -13,6 +13,7 @@
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -24,80 +25,24 @@ const NEXT: &str = "GET /2018-06-01/runtime/invocation/next";
 fn main() {
     let n = bench::count("COLD_START_N", 30, 3);
     let warm_up = if bench::full_run() { 2 } else { 1 };
-    let (binary, warning) = match bench::release_binary("ticket-created") {
-        Ok(found) => found,
-        Err(msg) => {
-            println!("cold_start: skipped: {msg}");
-            return;
-        }
+    let Some(binary) = bench::function_binary("cold_start", "ticket-created") else {
+        return;
     };
-    if let Some(w) = warning {
-        println!("{w}");
-    }
     let rt = bench::runtime();
     let (fd, simpli, fd_addr, simpli_addr, _) = rt.block_on(bench::start_sims(0));
     // Nothing is called at init, so a placeholder endpoint is enough without moto.
     let endpoint = bench::aws_endpoint().unwrap_or_else(|| "http://127.0.0.1:9".into());
     let queue_url = format!("{endpoint}/123456789012/bench-cold-start");
     let dlq_url = format!("{queue_url}-dlq");
-    let configs: [(&str, Vec<(&str, &str)>); 3] = [
-        ("in-memory dedup (IDEMPOTENCY_TABLE unset)", vec![]),
-        (
-            "DynamoDB dedup (IDEMPOTENCY_TABLE set)",
-            vec![("IDEMPOTENCY_TABLE", "bench-cold-start")],
-        ),
-        (
-            "queue mode as deployed (table + queue + DLQ)",
-            vec![
-                ("IDEMPOTENCY_TABLE", "bench-cold-start"),
-                ("JOB_QUEUE_URL", &queue_url),
-                ("JOB_DLQ_URL", &dlq_url),
-            ],
-        ),
-    ];
-    let size = std::fs::metadata(&binary).map(|m| m.len()).unwrap_or(0);
-    println!(
-        "cold start: {} ({:.2} MB), process start → first `{NEXT}`; {n} spawns per row after {warm_up} warm-up; AWS endpoint {endpoint}",
-        binary.display(),
-        size as f64 / 1e6
-    );
-    println!(
-        "{:<46} {:>9} {:>9} {:>9} {:>9} {:>12} {:>11}  budget ≤ {} median",
-        "configuration",
-        "median",
-        "p95",
-        "min",
-        "max",
-        "init CPU",
-        "RSS",
-        ms(BUDGET)
-    );
-    for (label, extra) in &configs {
+    print_header(&binary, n, warm_up, &endpoint);
+    for (label, extra) in &configs(&queue_url, &dlq_url) {
         let mut env = function_env(fd_addr, simpli_addr, extra);
         if bench::aws_endpoint().is_none() {
             for var in ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS"] {
                 env.push((var.into(), endpoint.clone()));
             }
         }
-        let mut times = Vec::with_capacity(n);
-        let mut cpu = Vec::with_capacity(n);
-        let mut rss = Vec::with_capacity(n);
-        for i in 0..warm_up + n {
-            match spawn_once(&binary, &env) {
-                Ok((took, c, r)) if i >= warm_up => {
-                    times.push(took);
-                    cpu.push(Duration::from_nanos(c.sched_ns));
-                    if r > 0 {
-                        rss.push(r);
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    eprintln!("cold_start: {label}: {e}");
-                    std::process::exit(1);
-                }
-            }
-        }
+        let (times, cpu, mut rss) = spawn_many(&binary, &env, label, warm_up, n);
         let s = summarize(times);
         let c = summarize(cpu);
         rss.sort_unstable();
@@ -117,8 +62,75 @@ fn main() {
     println!("init CPU = run time of the process's threads (schedstat) at its first GET /next; RSS = VmRSS then");
 }
 
+/// The rows: in-memory dedup, DynamoDB dedup, and the deployed queue mode.
+fn configs<'a>(queue_url: &'a str, dlq_url: &'a str) -> [(&'static str, Vec<(&'static str, &'a str)>); 3] {
+    [
+        ("in-memory dedup (IDEMPOTENCY_TABLE unset)", vec![]),
+        (
+            "DynamoDB dedup (IDEMPOTENCY_TABLE set)",
+            vec![("IDEMPOTENCY_TABLE", "bench-cold-start")],
+        ),
+        (
+            "queue mode as deployed (table + queue + DLQ)",
+            vec![
+                ("IDEMPOTENCY_TABLE", "bench-cold-start"),
+                ("JOB_QUEUE_URL", queue_url),
+                ("JOB_DLQ_URL", dlq_url),
+            ],
+        ),
+    ]
+}
+
+fn print_header(binary: &Path, n: usize, warm_up: usize, endpoint: &str) {
+    let size = std::fs::metadata(binary).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "cold start: {} ({:.2} MB), process start → first `{NEXT}`; {n} spawns per row after {warm_up} warm-up; AWS endpoint {endpoint}",
+        binary.display(),
+        size as f64 / 1e6
+    );
+    println!(
+        "{:<46} {:>9} {:>9} {:>9} {:>9} {:>12} {:>11}  budget ≤ {} median",
+        "configuration",
+        "median",
+        "p95",
+        "min",
+        "max",
+        "init CPU",
+        "RSS",
+        ms(BUDGET)
+    );
+}
+
+/// `warm_up + n` spawns with `env`; the last `n` give (times to the first `GET /next`, init
+/// CPU, non-zero VmRSS KiB). A failed spawn stops the bench.
+fn spawn_many(
+    binary: &Path,
+    env: &[(String, String)],
+    label: &str,
+    warm_up: usize,
+    n: usize,
+) -> (Vec<Duration>, Vec<Duration>, Vec<u64>) {
+    let mut times = Vec::with_capacity(n);
+    let mut cpu = Vec::with_capacity(n);
+    let mut rss = Vec::with_capacity(n);
+    for i in 0..warm_up + n {
+        match spawn_once(binary, env) {
+            Ok((took, c, r)) if i >= warm_up => {
+                times.push(took);
+                cpu.push(Duration::from_nanos(c.sched_ns));
+                if r > 0 {
+                    rss.push(r);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => bench::fail("cold_start", label, &e),
+        }
+    }
+    (times, cpu, rss)
+}
+
 /// One spawn: (time to the first `GET /next`, CPU used by then, VmRSS KiB then).
-fn spawn_once(binary: &std::path::Path, env: &[(String, String)]) -> Result<(Duration, Cpu, u64), String> {
+fn spawn_once(binary: &Path, env: &[(String, String)]) -> Result<(Duration, Cpu, u64), String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (tx, rx) = mpsc::channel();

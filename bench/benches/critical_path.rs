@@ -95,33 +95,8 @@ fn main() {
 }
 
 async fn run_row(row: &Row, n: usize) {
-    let fd = FreshdeskSim::seeded_demo(e2e::API_KEY);
-    let ids = bench::seed_tickets(&fd, 20_001, n + 1);
-    let f = Duration::from_millis(row.freshdesk_ms);
-    fd.inject(Fault::delay("*", "/api/v2/", f).as_prefix().times(1_000_000));
-    let simpli = SimpliSim::new();
-    for (path, d) in [
-        ("/classify", CLASSIFY),
-        ("/route", ROUTE),
-        ("/api/v1/draft", DRAFT),
-        ("/analyze", ANALYZE),
-    ] {
-        simpli.set_delay(path, Duration::from_millis(d));
-    }
-    let h = Harness::with(fd, simpli, row.store, &[]).await;
-    let mut samples = Vec::with_capacity(n);
-    for (i, id) in ids.iter().enumerate() {
-        let started = Instant::now();
-        let (status, body) = e2e::invoke(&h.app, &TicketCreated, bench::http_event("ticket-created", *id)).await;
-        let took = started.elapsed();
-        if status != 200 || body["status"] != "processed" {
-            eprintln!("critical_path: {}: ticket {id}: {status} {body}", row.label);
-            std::process::exit(1);
-        }
-        if i > 0 {
-            samples.push(took);
-        }
-    }
+    let (h, ids) = slow_harness(row, n).await;
+    let samples = time_jobs(&h, row, &ids).await;
     let (lost, dup) = bench::note_anomalies(&h.fd, &ids);
     if lost + dup > 0 {
         eprintln!(
@@ -129,14 +104,7 @@ async fn run_row(row: &Row, n: usize) {
             row.label
         );
     }
-    let fms = row.freshdesk_ms;
-    let graph = fms
-        + (DRAFT + fms)
-            .max((CLASSIFY + ROUTE).max(ANALYZE) + fms)
-            .max(ANALYZE + fms);
-    let stepwise = fms + (CLASSIFY + ROUTE).max(DRAFT).max(ANALYZE) + 3 * fms;
-    let graph = Duration::from_millis(graph);
-    let stepwise = Duration::from_millis(stepwise);
+    let (graph, stepwise) = critical_paths(row.freshdesk_ms);
     let s = summarize(samples);
     let ratio = s.median.as_secs_f64() / graph.as_secs_f64();
     let ratio_step = s.median.as_secs_f64() / stepwise.as_secs_f64();
@@ -156,24 +124,7 @@ async fn run_row(row: &Row, n: usize) {
     );
     println!("{line}");
     if row.store == Store::Dynamo {
-        // The dedup writes on the path: the claim (before the Simpli calls), the step after the
-        // last write of the longest branch, the completion. Time the same conditional write.
-        let mut rtt = Vec::new();
-        for i in 0..20 {
-            let key = format!("bench-rtt#{i}-{}", fastrand::u64(..));
-            let started = Instant::now();
-            let _ = h
-                .store
-                .claim(
-                    &key,
-                    shared::setup::clock::now_ms(),
-                    Duration::from_secs(60),
-                    Duration::from_secs(600),
-                )
-                .await;
-            rtt.push(started.elapsed());
-        }
-        let d = summarize(rtt).median;
+        let d = dedup_write_median(&h).await;
         let with_store = graph + d * 3;
         let ratio = s.median.as_secs_f64() / with_store.as_secs_f64();
         println!(
@@ -184,4 +135,73 @@ async fn run_row(row: &Row, n: usize) {
             verdict(ratio <= BUDGET)
         );
     }
+}
+
+/// The simulators with the row's latency injected (every Freshdesk request, the four Simpli
+/// calls), `n + 1` seeded tickets, and the handler over them with the row's dedup store.
+async fn slow_harness(row: &Row, n: usize) -> (Harness, Vec<u64>) {
+    let fd = FreshdeskSim::seeded_demo(e2e::API_KEY);
+    let ids = bench::seed_tickets(&fd, 20_001, n + 1);
+    let f = Duration::from_millis(row.freshdesk_ms);
+    fd.inject(Fault::delay("*", "/api/v2/", f).as_prefix().times(1_000_000));
+    let simpli = SimpliSim::new();
+    for (path, d) in [
+        ("/classify", CLASSIFY),
+        ("/route", ROUTE),
+        ("/api/v1/draft", DRAFT),
+        ("/analyze", ANALYZE),
+    ] {
+        simpli.set_delay(path, Duration::from_millis(d));
+    }
+    (Harness::with(fd, simpli, row.store, &[]).await, ids)
+}
+
+/// One job per ticket, one at a time; the first is the warm-up and is not kept.
+async fn time_jobs(h: &Harness, row: &Row, ids: &[u64]) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(ids.len().saturating_sub(1));
+    for (i, id) in ids.iter().enumerate() {
+        let started = Instant::now();
+        let (status, body) = e2e::invoke(&h.app, &TicketCreated, bench::http_event("ticket-created", *id)).await;
+        let took = started.elapsed();
+        if status != 200 || body["status"] != "processed" {
+            eprintln!("critical_path: {}: ticket {id}: {status} {body}", row.label);
+            std::process::exit(1);
+        }
+        if i > 0 {
+            samples.push(took);
+        }
+    }
+    samples
+}
+
+/// (graph, stepwise) critical paths for Freshdesk latency `fms` (see the module doc).
+fn critical_paths(fms: u64) -> (Duration, Duration) {
+    let graph = fms
+        + (DRAFT + fms)
+            .max((CLASSIFY + ROUTE).max(ANALYZE) + fms)
+            .max(ANALYZE + fms);
+    let stepwise = fms + (CLASSIFY + ROUTE).max(DRAFT).max(ANALYZE) + 3 * fms;
+    (Duration::from_millis(graph), Duration::from_millis(stepwise))
+}
+
+/// The dedup writes on the path: the claim (before the Simpli calls), the step after the
+/// last write of the longest branch, the completion. Times the same conditional write 20
+/// times and returns the median.
+async fn dedup_write_median(h: &Harness) -> Duration {
+    let mut rtt = Vec::new();
+    for i in 0..20 {
+        let key = format!("bench-rtt#{i}-{}", fastrand::u64(..));
+        let started = Instant::now();
+        let _ = h
+            .store
+            .claim(
+                &key,
+                shared::setup::clock::now_ms(),
+                Duration::from_secs(60),
+                Duration::from_secs(600),
+            )
+            .await;
+        rtt.push(started.elapsed());
+    }
+    summarize(rtt).median
 }

@@ -19,6 +19,9 @@ use e2e::runtime_api::RuntimeApi;
 use serde_json::{json, Value};
 use sim::{FreshdeskSim, SimpliSim};
 
+mod rows;
+pub use rows::{fail, function_binary, Variant};
+
 // ---------------------------------------------------------------- run mode
 
 /// `cargo bench` passes `--bench`; without it (cargo test) the bench makes a short smoke pass.

@@ -12,7 +12,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use e2e::runtime_api::{aws_config, create_queue_pair, sqs_client};
+use e2e::runtime_api::{aws_config, create_queue_pair, sqs_client, QueuePair};
+use serde_json::Value;
 use shared::runtime::queue::JobQueue;
 use shared::store::MemoryDedupStore;
 use shared::{App, Secrets};
@@ -85,7 +86,20 @@ fn print(label: &str, n: usize, s: &Summary) {
     );
 }
 
-async fn run(n: usize) {
+/// What the three series run against: the simulators (to count any call), one queue pair per
+/// series, the `App` with its `JobQueue`, and the events.
+struct Bed {
+    fd: FreshdeskSim,
+    simpli: SimpliSim,
+    sqs: aws_sdk_sqs::Client,
+    queues: QueuePair,
+    raw_queues: QueuePair,
+    app: App,
+    event: Value,
+    malformed: Value,
+}
+
+async fn bed() -> Bed {
     let fd = FreshdeskSim::seeded_demo(e2e::API_KEY);
     let simpli = SimpliSim::new();
     let fd_addr = fd.start(0).await.expect("freshdesk sim");
@@ -103,46 +117,34 @@ async fn run(n: usize) {
         simpli_api_key: None,
     };
     let app = App::with_parts(config, secrets, Arc::new(MemoryDedupStore::new()), Some(queue)).expect("app");
-    let job = ticket_created::TicketCreated;
     let event = e2e::event("ticket-created.json");
     let malformed = e2e::with_body(event.clone(), r#"{"ticket": 101}"#);
-    let client = sqs_client().await;
-    let body = r#"{"event":"ticket-created","ticket_id":101,"received_at":1,"request_id":"bench"}"#;
+    Bed {
+        fd,
+        simpli,
+        sqs,
+        queues,
+        raw_queues,
+        app,
+        event,
+        malformed,
+    }
+}
 
+async fn run(n: usize) {
+    let b = bed().await;
+    let client = sqs_client().await;
     // The three series are interleaved, so a load change on the machine hits them alike.
     let (mut entry, mut raw, mut floor) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     let mut queued = 0;
     for i in 0..WARM_UP + n {
         if i % DRAIN_EVERY == 0 {
-            queued += drain(&sqs, &queues.url).await;
-            drain(&sqs, &raw_queues.url).await;
+            queued += drain(&b.sqs, &b.queues.url).await;
+            drain(&b.sqs, &b.raw_queues.url).await;
         }
-        let (payload, ctx) = (event.clone(), e2e::context(30));
-        let started = Instant::now();
-        let out = shared::runtime::handle(&app, &job, payload, ctx)
-            .await
-            .expect("handler");
-        let took = started.elapsed();
-        assert_eq!(out["statusCode"], 202, "{out}");
-
-        let started = Instant::now();
-        client
-            .send_message()
-            .queue_url(&raw_queues.url)
-            .message_body(body)
-            .send()
-            .await
-            .expect("SendMessage");
-        let took_raw = started.elapsed();
-
-        let (payload, ctx) = (malformed.clone(), e2e::context(30));
-        let started = Instant::now();
-        let out = shared::runtime::handle(&app, &job, payload, ctx)
-            .await
-            .expect("handler");
-        let took_floor = started.elapsed();
-        assert_eq!(out["statusCode"], 400, "{out}");
-
+        let took = time_handler(&b.app, &b.event, 202).await;
+        let took_raw = time_send(&client, &b.raw_queues.url).await;
+        let took_floor = time_handler(&b.app, &b.malformed, 400).await;
         if i >= WARM_UP {
             entry.push(took);
             raw.push(took_raw);
@@ -151,8 +153,8 @@ async fn run(n: usize) {
     }
     let (entry, raw, floor) = (summarize(entry), summarize(raw), summarize(floor));
 
-    let outbound = fd.requests().len() + simpli.requests().len();
-    queued += drain(&sqs, &queues.url).await;
+    let outbound = b.fd.requests().len() + b.simpli.requests().len();
+    queued += drain(&b.sqs, &b.queues.url).await;
     println!(
         "ack latency, queue mode, SQS = moto at {}",
         e2e::runtime_api::sqs_endpoint()
@@ -169,9 +171,40 @@ async fn run(n: usize) {
         "the queue-mode HTTP entry must not call Freshdesk or Simpli"
     );
     assert_eq!(queued, (WARM_UP + n) as u64, "one message per accepted webhook");
-    for url in [&queues.url, &queues.dlq_url, &raw_queues.url, &raw_queues.dlq_url] {
-        let _ = sqs.delete_queue().queue_url(url).send().await;
+    for url in [
+        &b.queues.url,
+        &b.queues.dlq_url,
+        &b.raw_queues.url,
+        &b.raw_queues.dlq_url,
+    ] {
+        let _ = b.sqs.delete_queue().queue_url(url).send().await;
     }
+}
+
+/// One pass of `event` through the ticket-created handler, which must answer `status`.
+async fn time_handler(app: &App, event: &Value, status: u16) -> Duration {
+    let (payload, ctx) = (event.clone(), e2e::context(30));
+    let started = Instant::now();
+    let out = shared::runtime::handle(app, &ticket_created::TicketCreated, payload, ctx)
+        .await
+        .expect("handler");
+    let took = started.elapsed();
+    assert_eq!(out["statusCode"], status, "{out}");
+    took
+}
+
+/// One bare `SendMessage` of a job message to `url`.
+async fn time_send(client: &aws_sdk_sqs::Client, url: &str) -> Duration {
+    let body = r#"{"event":"ticket-created","ticket_id":101,"received_at":1,"request_id":"bench"}"#;
+    let started = Instant::now();
+    client
+        .send_message()
+        .queue_url(url)
+        .message_body(body)
+        .send()
+        .await
+        .expect("SendMessage");
+    started.elapsed()
 }
 
 /// Empties a queue (outside the timed sections); returns how many messages it held.

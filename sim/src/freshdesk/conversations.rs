@@ -3,7 +3,7 @@
 //! and are authored by the bot agent; the ones created here are remembered so
 //! tests can tell them apart from seeded conversations.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::state::{State, BOT_AGENT_ID};
 use super::validate::{self, Errors};
@@ -30,13 +30,31 @@ pub(crate) fn add(st: &mut State, r: &Req, id: u64, note: bool) -> Resp {
         Ok(b) => b,
         Err(resp) => return resp,
     };
+    if let Err(resp) = validate_add(&body, note) {
+        return resp;
+    }
+    let conv_id = st.insert_conversation(id, conversation(&body, note));
+    if note {
+        st.api_notes.insert(conv_id);
+    }
+    let created = st.conversations.get(&id).and_then(|cs| cs.last().cloned());
+    let created_at = created.as_ref().and_then(|c| c.get("created_at").cloned());
+    touch_ticket(st, id, created_at, note);
+    match created {
+        Some(c) => Resp::json(201, Value::Object(c)),
+        None => Resp::empty(500),
+    }
+}
+
+/// The keys a note or a reply accepts, their types, and a non-blank `body`.
+fn validate_add(body: &Map<String, Value>, note: bool) -> Result<(), Resp> {
     let allowed: &[&str] = if note {
         &["body", "private", "incoming", "notify_emails", "user_id"]
     } else {
         &["body", "from_email", "user_id", "cc_emails", "bcc_emails"]
     };
     let mut errs = Errors::default();
-    for (k, v) in &body {
+    for (k, v) in body {
         match k.as_str() {
             k if !allowed.contains(&k) => errs.invalid_field(k),
             "body" | "from_email" => validate::string(&mut errs, k, v, false),
@@ -55,9 +73,12 @@ pub(crate) fn add(st: &mut State, r: &Req, id: u64, note: bool) -> Resp {
         ),
         _ => {}
     }
-    if let Err(resp) = errs.into_result() {
-        return resp;
-    }
+    errs.into_result()
+}
+
+/// The stored conversation for a valid body: notes default to private and come
+/// from the bot agent unless `user_id` says otherwise.
+fn conversation(body: &Map<String, Value>, note: bool) -> Value {
     let flag = |k: &str, d: bool| body.get(k).and_then(Value::as_bool).unwrap_or(d);
     let user_id = body.get("user_id").and_then(Value::as_u64).unwrap_or(BOT_AGENT_ID);
     let mut conv = json!({
@@ -76,12 +97,12 @@ pub(crate) fn add(st: &mut State, r: &Req, id: u64, note: bool) -> Resp {
             }
         }
     }
-    let conv_id = st.insert_conversation(id, conv);
-    if note {
-        st.api_notes.insert(conv_id);
-    }
-    let created = st.conversations.get(&id).and_then(|cs| cs.last().cloned());
-    let created_at = created.as_ref().and_then(|c| c.get("created_at").cloned());
+    conv
+}
+
+/// A new conversation moves the ticket's `updated_at`; a reply also sets the
+/// agent response times in its stats (the first one only once).
+fn touch_ticket(st: &mut State, id: u64, created_at: Option<Value>, note: bool) {
     if let (Some(t), Some(at)) = (st.tickets.get_mut(&id), created_at.clone()) {
         t.insert("updated_at".into(), at);
     }
@@ -93,9 +114,5 @@ pub(crate) fn add(st: &mut State, r: &Req, id: u64, note: bool) -> Resp {
                 *first = at;
             }
         }
-    }
-    match created {
-        Some(c) => Resp::json(201, Value::Object(c)),
-        None => Resp::empty(500),
     }
 }

@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::faults::FaultKind;
+use super::faults::{FaultKind, RateDecision};
 use super::state::{RequestRecord, State};
 use super::wire::{Req, Resp};
 use super::{contacts, conversations, fields, solutions, tickets, FreshdeskSim};
@@ -34,72 +34,98 @@ fn rate_limited(retry_after: u64) -> Resp {
 
 async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
     let at = Instant::now();
+    let r = read_request(req).await;
+    let (decision, fault) = admit(&sim, &r, at);
+    let (resp, drop_connection) = if decision.allowed {
+        apply_fault(&sim, &r, fault).await
+    } else {
+        (rate_limited(decision.retry_after), false)
+    };
+    let remaining = if resp.status == 429 { 0 } else { decision.remaining };
+    let request_id = record(&sim, &r, resp.status, at, remaining);
+    if drop_connection {
+        return dropped_connection();
+    }
+    resp.with_header("x-ratelimit-total", decision.total.to_string())
+        .with_header("x-ratelimit-remaining", remaining.to_string())
+        .with_header("x-ratelimit-used-currentrequest", "1".to_string())
+        .with_header("x-request-id", format!("fd-sim-{request_id}"))
+        .with_header("x-freshdesk-api-version", "latest=v2; requested=v2".to_string())
+        .into_axum()
+}
+
+/// The request as the resource handlers see it: method, path, query pairs, headers and body.
+async fn read_request(req: Request) -> Req {
     let (parts, body) = req.into_parts();
     let body = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
     let params = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
         .map(|q| q.0)
         .unwrap_or_default();
-    let r = Req {
+    Req {
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
         query: parts.uri.query().map(str::to_string),
         params,
         headers: parts.headers,
         body,
-    };
-    let (decision, fault) = {
-        let mut st = sim.state();
-        let d = st.limiter.check(at);
-        let f = if d.allowed {
-            st.take_fault(&r.method, &r.path)
-        } else {
-            None
-        };
-        (d, f)
-    };
-    let mut drop_connection = false;
-    let resp = if !decision.allowed {
-        rate_limited(decision.retry_after)
+    }
+}
+
+/// Spend a rate-limit credit and, when the request is let through, take the next
+/// injected fault that matches it.
+fn admit(sim: &FreshdeskSim, r: &Req, at: Instant) -> (RateDecision, Option<FaultKind>) {
+    let mut st = sim.state();
+    let d = st.limiter.check(at);
+    let f = if d.allowed {
+        st.take_fault(&r.method, &r.path)
     } else {
-        match fault {
-            None => serve(&mut sim.state(), &r),
-            Some(FaultKind::AfterWrite { status }) => {
-                let served = serve(&mut sim.state(), &r);
-                if (200..300).contains(&served.status) {
-                    Resp::json(
-                        status,
-                        json!({"code": "injected_fault", "message": format!("Simulated HTTP {status} after the write")}),
-                    )
-                } else {
-                    served
-                }
-            }
-            Some(FaultKind::DropAfterWrite) => {
-                drop_connection = true;
-                serve(&mut sim.state(), &r)
-            }
-            Some(FaultKind::Delay(d)) => {
-                tokio::time::sleep(d).await;
-                serve(&mut sim.state(), &r).with_header(crate::DELAY_HEADER, d.as_millis().to_string())
-            }
-            Some(FaultKind::RateLimited { retry_after }) => rate_limited(retry_after),
-            Some(FaultKind::Status {
-                status,
-                body,
-                retry_after,
-            }) => {
-                let body = body.unwrap_or_else(
-                    || json!({"code": "injected_fault", "message": format!("Simulated HTTP {status}")}),
-                );
-                let resp = Resp::json(status, body);
-                match retry_after {
-                    Some(s) => resp.with_header("retry-after", s.to_string()),
-                    None => resp,
-                }
+        None
+    };
+    (d, f)
+}
+
+/// Serve an admitted request, bent by its fault if it has one. The flag says the
+/// connection must be dropped instead of answering.
+async fn apply_fault(sim: &FreshdeskSim, r: &Req, fault: Option<FaultKind>) -> (Resp, bool) {
+    let resp = match fault {
+        None => serve(&mut sim.state(), r),
+        Some(FaultKind::AfterWrite { status }) => {
+            let served = serve(&mut sim.state(), r);
+            if (200..300).contains(&served.status) {
+                Resp::json(
+                    status,
+                    json!({"code": "injected_fault", "message": format!("Simulated HTTP {status} after the write")}),
+                )
+            } else {
+                served
             }
         }
+        Some(FaultKind::DropAfterWrite) => return (serve(&mut sim.state(), r), true),
+        Some(FaultKind::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            serve(&mut sim.state(), r).with_header(crate::DELAY_HEADER, d.as_millis().to_string())
+        }
+        Some(FaultKind::RateLimited { retry_after }) => rate_limited(retry_after),
+        Some(FaultKind::Status {
+            status,
+            body,
+            retry_after,
+        }) => injected_status(status, body, retry_after),
     };
-    let remaining = if resp.status == 429 { 0 } else { decision.remaining };
+    (resp, false)
+}
+
+fn injected_status(status: u16, body: Option<Value>, retry_after: Option<u64>) -> Resp {
+    let body = body.unwrap_or_else(|| json!({"code": "injected_fault", "message": format!("Simulated HTTP {status}")}));
+    let resp = Resp::json(status, body);
+    match retry_after {
+        Some(s) => resp.with_header("retry-after", s.to_string()),
+        None => resp,
+    }
+}
+
+/// Log the request with its final status and hand out its request number.
+fn record(sim: &FreshdeskSim, r: &Req, status: u16, at: Instant, remaining: u32) -> u64 {
     let mut st = sim.state();
     let request_id = st.next_request;
     st.next_request += 1;
@@ -115,21 +141,12 @@ async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
         method: r.method.clone(),
         path: r.path.clone(),
         query: r.query.clone(),
-        status: resp.status,
+        status,
         body: logged_body,
         at,
         remaining,
     });
-    drop(st);
-    if drop_connection {
-        return dropped_connection();
-    }
-    resp.with_header("x-ratelimit-total", decision.total.to_string())
-        .with_header("x-ratelimit-remaining", remaining.to_string())
-        .with_header("x-ratelimit-used-currentrequest", "1".to_string())
-        .with_header("x-request-id", format!("fd-sim-{request_id}"))
-        .with_header("x-freshdesk-api-version", "latest=v2; requested=v2".to_string())
-        .into_axum()
+    request_id
 }
 
 /// A response whose body fails before anything is written: the server closes the connection
