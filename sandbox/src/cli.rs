@@ -1,66 +1,52 @@
-//! The command line: `sandbox` (the checked scenario, the default), `sandbox serve [--port N]
-//! [--with-simulators]`, `sandbox --help`. Small enough not to need an argument-parsing crate.
+//! The command line, through clap: `sandbox` (the checked scenario, the default), `sandbox serve
+//! [--port N] [--with-simulators]`, `sandbox --help`.
+
+use clap::{Parser, Subcommand};
 
 use crate::serve::{ServeOptions, DEFAULT_PORT};
 
-pub const USAGE: &str = "\
-Usage:
-  sandbox [scenario]                          start the simulators and the bridge, replay events/, report and check
-  sandbox serve [--port N] [--with-simulators]
-                                              serve the webhook routes on 127.0.0.1:N (default 3000), configured
-                                              from the Lambdas' environment variables; --with-simulators points
-                                              Freshdesk and Simpli at local simulators instead
-  sandbox --help
+#[derive(Parser, Debug)]
+#[command(
+    name = "sandbox",
+    version,
+    about = "Run the whole bridge on this machine: simulators, the real handlers, a checked scenario",
+    after_help = "Logs go to stderr at WARN; set RUST_LOG (e.g. RUST_LOG=info) for more."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Sub>,
+}
 
-Logs go to stderr at WARN; set RUST_LOG (e.g. RUST_LOG=info) for more.";
+#[derive(Subcommand, Debug)]
+enum Sub {
+    /// Start the simulators and the bridge, replay events/, report and check (the default).
+    Scenario,
+    /// Serve the webhook routes on 127.0.0.1, configured from the Lambdas' environment variables.
+    Serve {
+        /// The port to listen on.
+        #[arg(short, long, default_value_t = DEFAULT_PORT)]
+        port: u16,
+        /// Point Freshdesk and Simpli at local simulators instead of the configured services.
+        #[arg(long)]
+        with_simulators: bool,
+    },
+}
 
+/// What to run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Scenario,
     Serve(ServeOptions),
-    Help,
 }
 
-/// Parses the arguments after the program name.
-pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
-    let mut args = args.into_iter();
-    let Some(first) = args.next() else {
-        return Ok(Command::Scenario);
-    };
-    match first.as_str() {
-        "-h" | "--help" | "help" => Ok(Command::Help),
-        "scenario" => match args.next() {
-            None => Ok(Command::Scenario),
-            Some(extra) => Err(format!("unexpected argument {extra:?} after scenario")),
-        },
-        "serve" => parse_serve(args).map(Command::Serve),
-        other => Err(format!("unknown command {other:?}")),
-    }
-}
-
-fn parse_serve(mut args: impl Iterator<Item = String>) -> Result<ServeOptions, String> {
-    let mut opts = ServeOptions {
-        port: DEFAULT_PORT,
-        with_simulators: false,
-    };
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) => (f.to_string(), Some(v.to_string())),
-            None => (arg.clone(), None),
-        };
-        match flag.as_str() {
-            "--with-simulators" if inline.is_none() => opts.with_simulators = true,
-            "--port" | "-p" => {
-                let raw = inline.or_else(|| args.next()).ok_or("--port needs a value")?;
-                opts.port = raw
-                    .parse()
-                    .map_err(|_| format!("--port: expected a port number, got {raw:?}"))?;
-            }
-            "-h" | "--help" => return Err("see the usage below".into()),
-            _ => return Err(format!("unknown option {arg:?} for serve")),
+impl Cli {
+    /// The command these arguments ask for.
+    pub fn command(self) -> Command {
+        match self.command {
+            None | Some(Sub::Scenario) => Command::Scenario,
+            Some(Sub::Serve { port, with_simulators }) => Command::Serve(ServeOptions { port, with_simulators }),
         }
     }
-    Ok(opts)
 }
 
 #[cfg(test)]
@@ -68,12 +54,15 @@ mod tests {
     use super::*;
 
     fn parsed(args: &[&str]) -> Result<Command, String> {
-        parse(args.iter().map(|a| a.to_string()))
+        Cli::try_parse_from(std::iter::once("sandbox").chain(args.iter().copied()))
+            .map(Cli::command)
+            .map_err(|e| e.to_string())
     }
 
     #[test]
     fn no_arguments_runs_the_scenario() {
         assert_eq!(parsed(&[]), Ok(Command::Scenario));
+        assert_eq!(parsed(&["scenario"]), Ok(Command::Scenario));
     }
 
     #[test]
@@ -94,8 +83,13 @@ mod tests {
     fn bad_arguments_are_refused_with_a_reason() {
         assert!(parsed(&["serve", "--port", "http"])
             .unwrap_err()
-            .contains("port number"));
-        assert!(parsed(&["serve", "--port"]).unwrap_err().contains("needs a value"));
-        assert!(parsed(&["deploy"]).unwrap_err().contains("unknown command"));
+            .contains("invalid value 'http' for '--port"));
+        assert!(parsed(&["serve", "--port"])
+            .unwrap_err()
+            .contains("a value is required"));
+        assert!(parsed(&["deploy"]).unwrap_err().contains("unrecognized subcommand"));
+        assert!(parsed(&["scenario", "extra"])
+            .unwrap_err()
+            .contains("unexpected argument"));
     }
 }

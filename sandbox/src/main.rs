@@ -3,23 +3,14 @@
 
 use std::process::ExitCode;
 
-use sandbox::cli::{self, Command, USAGE};
+use clap::Parser;
+use sandbox::cli::{Cli, Command};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let command = match cli::parse(std::env::args().skip(1)) {
-        Ok(c) => c,
-        Err(problem) => {
-            eprintln!("sandbox: {problem}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let command = Cli::parse().command();
     sandbox::init_logging();
     match command {
-        Command::Help => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
         Command::Scenario => match sandbox::run_scenario(&mut std::io::stdout()).await {
             Ok(report) if report.passed() => ExitCode::SUCCESS,
             Ok(_) => ExitCode::FAILURE,

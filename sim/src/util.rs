@@ -82,14 +82,7 @@ pub(crate) fn html_to_text(html: &str) -> String {
             out.push('\n');
         }
     }
-    let decoded = out
-        .replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&amp;", "&");
+    let decoded = html_escape::decode_html_entities(&out).replace('\u{a0}', " ");
     let mut text = String::with_capacity(decoded.len());
     let mut newlines = 0;
     for c in decoded.trim().chars() {

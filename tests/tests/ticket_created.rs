@@ -167,7 +167,7 @@ async fn script_in_description_and_in_draft_is_escaped() {
     let note = &notes[0];
     assert!(!note.contains("<script>"), "{note}");
     assert!(
-        note.contains("Hi &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;bye&quot;<br>Line two"),
+        note.contains("Hi &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;bye&quot;<br>Line two"),
         "{note}"
     );
     // the description's markup reached Reply as plain text, never as HTML

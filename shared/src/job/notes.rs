@@ -28,23 +28,15 @@ pub fn find_bridge_note<'a>(
     })
 }
 
-/// Escapes `& < > " '` and turns newlines into `<br>`.
+/// Escapes `& < > " '` (through `html_escape`, as in a quoted attribute: the widest of its
+/// escapers that leaves `/` alone) and turns newlines into `<br>`.
 pub fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
-    for line_end in text.replace("\r\n", "\n").split('\n').enumerate() {
-        if line_end.0 > 0 {
+    for (i, line) in text.replace("\r\n", "\n").split('\n').enumerate() {
+        if i > 0 {
             out.push_str("<br>");
         }
-        for c in line_end.1.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                '\'' => out.push_str("&#39;"),
-                c => out.push(c),
-            }
-        }
+        html_escape::encode_quoted_attribute_to_string(line, &mut out);
     }
     out
 }
@@ -109,7 +101,7 @@ mod tests {
 
     #[test]
     fn escapes_all_five_characters_and_newlines() {
-        assert_eq!(escape_text("a&b<c>\"d'\ne"), "a&amp;b&lt;c&gt;&quot;d&#39;<br>e");
+        assert_eq!(escape_text("a&b<c>\"d'\ne"), "a&amp;b&lt;c&gt;&quot;d&#x27;<br>e");
     }
 
     #[test]

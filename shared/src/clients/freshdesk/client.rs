@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use nom_language::error::VerboseError;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -387,18 +388,27 @@ fn json_body(status: StatusCode, bytes: &[u8], what: &str) -> Result<Value, Fres
         .map_err(|e| FreshdeskError::Decode(format!("{what}: {}", redact_quoted(&e.to_string()))))
 }
 
-/// The `rel="next"` target of a `Link` header, if any.
+/// The `rel="next"` target of a `Link` header, if any (RFC 8288: quoted parameters may hold
+/// commas, `rel` may list several relations). A header that does not parse is logged: paging
+/// stops there, and the caller sees the pages it got.
 pub fn next_link(headers: &HeaderMap) -> Option<String> {
     let raw = headers.get("link")?.to_str().ok()?;
-    raw.split(',').find_map(|part| {
-        let mut pieces = part.split(';');
-        let target = pieces.next()?.trim();
-        let is_next = pieces.any(|p| {
-            let p = p.trim().replace(' ', "");
-            p.eq_ignore_ascii_case("rel=\"next\"") || p.eq_ignore_ascii_case("rel=next")
-        });
-        (is_next && target.starts_with('<') && target.ends_with('>')).then(|| target[1..target.len() - 1].to_string())
-    })
+    let Ok(links) = nom_rfc8288::complete::link_lenient::<VerboseError<&str>>(raw) else {
+        tracing::warn!("freshdesk sent a Link header that does not parse; no next page followed");
+        return None;
+    };
+    links
+        .into_iter()
+        .flatten()
+        .find(|link| {
+            link.params.iter().any(|p| {
+                p.key.eq_ignore_ascii_case("rel")
+                    && p.val
+                        .as_deref()
+                        .is_some_and(|rels| rels.split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case("next")))
+            })
+        })
+        .map(|link| link.url.to_string())
 }
 
 #[cfg(test)]
@@ -415,6 +425,20 @@ mod tests {
         );
         h.insert("link", HeaderValue::from_static("<https://a/x?page=1>; rel=\"prev\""));
         assert_eq!(next_link(&h), None);
+    }
+
+    #[test]
+    fn link_header_with_quoted_commas_and_several_relations() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "link",
+            HeaderValue::from_static(
+                "<https://a/x?page=1>; title=\"one, two\"; rel=prev, <https://a/x?page=3>; rel=\"last next\"",
+            ),
+        );
+        assert_eq!(next_link(&h).as_deref(), Some("https://a/x?page=3"));
+        h.insert("link", HeaderValue::from_static("https://a/x?page=3; rel=next"));
+        assert_eq!(next_link(&h), None, "no angle brackets: not a link");
     }
 
     #[test]
