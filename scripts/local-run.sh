@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's "Run it locally" flow with the real cargo-lambda, exactly as printed there:
+# The cargo-lambda flow of docs/local-run.md with the real cargo-lambda, exactly as printed there:
 #   cargo run -p sandbox -- serve --with-simulators          (Freshdesk + Simpli simulators)
 #   cargo lambda watch --env-file events/local.env.example    (the Lambda runtime emulator)
 #   cargo lambda invoke --data-file events/<file> <function>  (every file in events/)
@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The README's install line, as printed (a second run only finds it satisfied).
+# The install line of docs/local-run.md, as printed (a second run only finds it satisfied).
 python3 -m venv .venv && .venv/bin/pip install cargo-lambda==1.9.2 && export PATH="$PWD/.venv/bin:$PATH"
 
 LOGS=target/local-run
@@ -78,6 +78,10 @@ check "curl -u freshdesk:wrong-secret … /lambda-url/ticket-created/" "$answer"
 answer=$(curl -s -w '\n%{http_code}' -u freshdesk:local-dev-secret -H 'Content-Type: application/json' \
   -d '{"ticket": 101}' http://localhost:9000/lambda-url/ticket-created/)
 check "curl -u freshdesk:local-dev-secret -d '{\"ticket\": 101}' … /lambda-url/ticket-created/" "$answer" "url:400:"
+
+echo "== the sandbox's own routes (docs/sandbox.md)"
+answer=$(curl -s -w '\n%{http_code}' -u freshdesk:local-dev-secret -H 'content-type: application/json' -d '{"ticket_id": 101}' http://127.0.0.1:3000/freshdesk/ticket-created)
+check "curl … http://127.0.0.1:3000/freshdesk/ticket-created (#101, the sandbox's own dedup)" "$answer" "url:200:processed"
 
 if [ "$failures" -ne 0 ]; then
   echo "local run: $failures check(s) failed; logs in $LOGS/"
