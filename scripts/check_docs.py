@@ -56,8 +56,9 @@ PROOFS = [
     (r"python3 -m venv \.venv", None, "part of the deploy prerequisites (the same venv as the local run)"),
     (r"\.venv/bin/pip install aws-sam-cli cargo-lambda ziglang", None, "deploy tools; CI installs cfn-lint, sam and cargo-lambda in scripts/validate-template.sh and scripts/local-run.sh"),
     (r"export PATH=\"\$PWD/\.venv/bin:\$PATH\"", None, "shell set-up"),
-    # ops against real AWS queues
-    (r"cargo run -p ops -- replay .*", None, "moves messages between real SQS queues (the replay logic is tested against moto in ops' tests)"),
+    # every ops command, as printed, against moto and the simulators
+    (r"cargo run -p ops -- .*", "scripts/docs_ops_run.py", 'if c.startswith("cargo run -p ops -- ")'),
+    (r"scripts/docs_ops_run\.py", ".ci/run", "scripts/docs_ops_run.py"),
 ]
 
 
