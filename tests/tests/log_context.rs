@@ -84,7 +84,10 @@ async fn every_line_of_a_kb_sync_run_carries_its_request_and_event() {
         .filter(|l| !l["message"].as_str().is_some_and(|m| m.contains("is unset")))
         .collect();
     assert!(lines.iter().any(|l| l["message"] == "freshdesk retry"), "{lines:#?}");
-    assert!(lines.iter().any(|l| l["message"] == "job"), "the outcome line: {lines:#?}");
+    assert!(
+        lines.iter().any(|l| l["message"] == "job"),
+        "the outcome line: {lines:#?}"
+    );
     for line in &lines {
         assert_eq!(line["event"], "kb-sync", "{line}");
         assert!(line["request_id"].as_str().is_some_and(|r| !r.is_empty()), "{line}");

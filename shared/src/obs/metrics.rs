@@ -3,16 +3,9 @@
 //! the `service` dimension (`METRICS_SERVICE`, the stack's name when deployed; default
 //! `simpli-freshdesk`), so two stacks in one account keep their figures apart.
 //!
-//! | metric | unit | dimensions | when |
-//! |---|---|---|---|
-//! | `Jobs`, `JobDuration` | Count, Milliseconds | service, event, outcome | every job or scheduled run ends |
-//! | `ColdStart` | Count | service, function | once per container, before its set-up |
-//! | `FieldLeftOut` | Count | service, field | an AI field is left out of a write (missing, or refuses the value) |
-//! | `FreshdeskThrottled` | Count | service, function | Freshdesk answered 429 |
-//! | `PacingWait`, `PacingWaitTime` | Count, Milliseconds | service, function | a call waited for the rate-limit budget |
-//!
-//! docs/metrics.md describes them for operators; scripts/check_template.py checks that the
-//! dashboard asks only for these names and dimensions (keep its list in step).
+//! The [`CATALOGUE`] is every metric the bridge emits with its dimension sets; nothing is
+//! emitted outside it, and scripts/check_template.py checks that the dashboard asks only for
+//! what it lists. docs/metrics.md describes each for operators.
 
 use std::sync::OnceLock;
 
@@ -22,58 +15,76 @@ pub const NAMESPACE: &str = "SimpliFreshdesk";
 /// The `service` dimension when `METRICS_SERVICE` is unset or empty.
 pub const DEFAULT_SERVICE: &str = "simpli-freshdesk";
 
-static FUNCTION: OnceLock<String> = OnceLock::new();
-
-/// One metric of a document: its name, unit and value.
-pub struct Point<'a> {
-    pub name: &'a str,
-    pub unit: &'a str,
-    pub value: u64,
+/// Metrics written together: (name, unit) each, and the dimension sets CloudWatch files them
+/// under (the first is the full set; the others are roll-ups of it).
+pub struct Family {
+    pub metrics: &'static [(&'static str, &'static str)],
+    pub dimension_sets: &'static [&'static [&'static str]],
 }
 
-/// The EMF document of `points` under `dimensions` (name, value), the `service` dimension
-/// first. Separate from the printing so tests can read it.
-pub fn document(service: &str, dimensions: &[(&str, &str)], points: &[Point<'_>], timestamp_ms: u64) -> Value {
-    let mut names = vec!["service"];
-    names.extend(dimensions.iter().map(|(n, _)| *n));
-    let metrics: Vec<Value> = points.iter().map(|p| json!({"Name": p.name, "Unit": p.unit})).collect();
+/// Every job or scheduled run as it ends. Rolled up by outcome (the failure-rate alarm) and
+/// in total.
+pub const JOBS: Family = Family {
+    metrics: &[("Jobs", "Count"), ("JobDuration", "Milliseconds")],
+    dimension_sets: &[&["service", "event", "outcome"], &["service", "outcome"], &["service"]],
+};
+/// Once per container, before its set-up (a failed set-up counts too).
+pub const COLD_START: Family = Family {
+    metrics: &[("ColdStart", "Count")],
+    dimension_sets: &[&["service", "function"]],
+};
+/// An AI field left out of a write: the account lacks it, or it cannot take the value.
+pub const FIELD_LEFT_OUT: Family = Family {
+    metrics: &[("FieldLeftOut", "Count")],
+    dimension_sets: &[&["service", "field"]],
+};
+/// Freshdesk answered 429.
+pub const THROTTLED: Family = Family {
+    metrics: &[("FreshdeskThrottled", "Count")],
+    dimension_sets: &[&["service", "function"]],
+};
+/// A Freshdesk call waited for the rate-limit budget, and for how long.
+pub const PACING: Family = Family {
+    metrics: &[("PacingWait", "Count"), ("PacingWaitTime", "Milliseconds")],
+    dimension_sets: &[&["service", "function"]],
+};
+
+pub const CATALOGUE: &[&Family] = &[&JOBS, &COLD_START, &FIELD_LEFT_OUT, &THROTTLED, &PACING];
+
+static FUNCTION: OnceLock<String> = OnceLock::new();
+
+/// The EMF document of one data point of `family`: `dimensions` (all of its full set but
+/// `service`, in order) and one value per metric. Separate from the printing so tests can read it.
+pub fn document(family: &Family, service: &str, dimensions: &[&str], values: &[u64], timestamp_ms: u64) -> Value {
+    let full = family.dimension_sets[0];
+    debug_assert_eq!(full.len(), dimensions.len() + 1, "{full:?}");
+    debug_assert_eq!(family.metrics.len(), values.len());
+    let metrics: Vec<Value> = family
+        .metrics
+        .iter()
+        .map(|(name, unit)| json!({"Name": name, "Unit": unit}))
+        .collect();
     let mut doc = Map::new();
     doc.insert(
         "_aws".into(),
         json!({
             "Timestamp": timestamp_ms,
-            "CloudWatchMetrics": [{"Namespace": NAMESPACE, "Dimensions": [names], "Metrics": metrics}]
+            "CloudWatchMetrics": [{"Namespace": NAMESPACE, "Dimensions": family.dimension_sets, "Metrics": metrics}]
         }),
     );
-    doc.insert("service".into(), json!(service));
-    for (name, value) in dimensions {
+    let dimension_values = std::iter::once(service).chain(dimensions.iter().copied());
+    for (name, value) in full.iter().zip(dimension_values) {
         doc.insert((*name).into(), json!(value));
     }
-    for p in points {
-        doc.insert(p.name.into(), json!(p.value));
+    for ((name, _), value) in family.metrics.iter().zip(values) {
+        doc.insert((*name).into(), json!(value));
     }
     Value::Object(doc)
 }
 
 /// The EMF document for one job (separate from the log line so tests can read it).
 pub fn job_document(event: &str, outcome: &str, duration_ms: u64, timestamp_ms: u64) -> Value {
-    document(
-        &service(),
-        &[("event", event), ("outcome", outcome)],
-        &[
-            Point {
-                name: "Jobs",
-                unit: "Count",
-                value: 1,
-            },
-            Point {
-                name: "JobDuration",
-                unit: "Milliseconds",
-                value: duration_ms,
-            },
-        ],
-        timestamp_ms,
-    )
+    document(&JOBS, &service(), &[event, outcome], &[1, duration_ms], timestamp_ms)
 }
 
 /// The `service` dimension's value: `METRICS_SERVICE`, or [`DEFAULT_SERVICE`].
@@ -96,83 +107,76 @@ fn function() -> &'static str {
 }
 
 /// Prints a document on stdout when running in Lambda (elsewhere it would only be noise).
-fn emit(dimensions: &[(&str, &str)], points: &[Point<'_>]) {
+fn emit(family: &Family, dimensions: &[&str], values: &[u64]) {
     if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
-        let doc = document(&service(), dimensions, points, crate::setup::clock::now_ms());
+        let doc = document(family, &service(), dimensions, values, crate::setup::clock::now_ms());
         println!("{doc}");
     }
 }
 
-fn count(name: &str) -> Point<'_> {
-    Point {
-        name,
-        unit: "Count",
-        value: 1,
-    }
-}
-
 pub fn emit_job(event: &str, outcome: &str, duration_ms: u64) {
-    emit(
-        &[("event", event), ("outcome", outcome)],
-        &[
-            count("Jobs"),
-            Point {
-                name: "JobDuration",
-                unit: "Milliseconds",
-                value: duration_ms,
-            },
-        ],
-    );
+    emit(&JOBS, &[event, outcome], &[1, duration_ms]);
 }
 
 /// Once per container, before its set-up: names the function for the per-container metrics.
 pub fn emit_cold_start(function: &str) {
     let _ = FUNCTION.set(function.to_string());
-    emit(&[("function", function)], &[count("ColdStart")]);
+    emit(&COLD_START, &[function], &[1]);
 }
 
 /// An AI field left out of a write; `field` is its label (`AI Category`), not the account's API name.
 pub fn emit_field_left_out(field: &str) {
-    emit(&[("field", field)], &[count("FieldLeftOut")]);
+    emit(&FIELD_LEFT_OUT, &[field], &[1]);
 }
 
 /// Freshdesk answered 429.
 pub fn emit_throttled() {
-    emit(&[("function", function())], &[count("FreshdeskThrottled")]);
+    emit(&THROTTLED, &[function()], &[1]);
 }
 
 /// A call waited `wait_ms` for the rate-limit budget.
 pub fn emit_pacing_wait(wait_ms: u64) {
-    emit(
-        &[("function", function())],
-        &[
-            count("PacingWait"),
-            Point {
-                name: "PacingWaitTime",
-                unit: "Milliseconds",
-                value: wait_ms,
-            },
-        ],
-    );
+    emit(&PACING, &[function()], &[1, wait_ms]);
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn document_declares_its_metrics() {
-        let d = super::job_document("ticket-created", "processed", 12, 1);
+        let d = job_document("ticket-created", "processed", 12, 1);
         assert_eq!(d["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"], "Jobs");
         assert_eq!(d["JobDuration"], 12);
         assert_eq!(d["outcome"], "processed");
+        assert_eq!(
+            d["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["service", "event", "outcome"], ["service", "outcome"], ["service"]])
+        );
     }
 
     #[test]
-    fn every_document_carries_the_service_dimension_first() {
-        let d = super::document("stack", &[("field", "AI Urgency")], &[super::count("FieldLeftOut")], 1);
-        let dims = &d["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0];
-        assert_eq!(dims, &serde_json::json!(["service", "field"]));
-        assert_eq!(d["service"], "stack");
-        assert_eq!(d["field"], "AI Urgency");
+    fn every_family_files_under_service_and_rolls_up_only_its_own_dimensions() {
+        for family in CATALOGUE {
+            let full = family.dimension_sets[0];
+            for set in family.dimension_sets {
+                assert_eq!(set[0], "service", "{set:?}");
+                assert!(set.iter().all(|d| full.contains(d)), "{set:?} within {full:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_document_carries_the_service_and_every_dimension_as_fields() {
+        let d = document(&FIELD_LEFT_OUT, "stack", &["AI Urgency"], &[1], 1);
+        assert_eq!(
+            d["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["service", "field"]])
+        );
+        assert_eq!(
+            (d["service"].as_str(), d["field"].as_str()),
+            (Some("stack"), Some("AI Urgency"))
+        );
         assert_eq!(d["FieldLeftOut"], 1);
     }
 }
