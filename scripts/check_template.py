@@ -14,6 +14,10 @@ JOB_QUEUE_URL names it. This script checks those project facts (docs/architectur
 * every variable the code reads (shared/src/setup/config.rs, obs/metrics.rs, obs/telemetry.rs) is
   declared on every function that may read it, so `sam local invoke --env-vars` can set it
   (Lambda's own AWS_* variables excepted; the webhook and queue variables on webhook functions only);
+* cargo-lambda: each function package's [package.metadata.lambda.deploy] has the template's memory
+  and timeout and reads deploy/<binary>.env, whose committed .example lists exactly the variables
+  the template sets for it; [workspace.metadata.lambda.watch.router] maps each HttpApi route
+  (POST /freshdesk/<binary>) to its function, and nothing else;
 * the dashboard and the alarms on the SimpliFreshdesk namespace ask only for metrics and dimension
   sets that shared/src/obs/metrics.rs's catalogue emits, under the stack's service dimension;
 * each webhook function: one HttpApi route POST /freshdesk/<binary>, one SQS event with
@@ -403,6 +407,62 @@ def check_iam(tpl: dict, r: Report) -> None:
                 f"{logical_id}: wildcard action in {', '.join(guarded)}")
 
 
+# ---------------------------------------------------------------- cargo-lambda metadata
+def function_memory(tpl: dict, props: dict) -> int:
+    memory = props.get("MemorySize", ((tpl.get("Globals") or {}).get("Function") or {}).get("MemorySize", 128))
+    return to_int(memory, 128)
+
+
+def env_file_names(path: Path) -> set[str]:
+    names = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            names.add(line.split("=", 1)[0].strip())
+    return names
+
+
+def check_cargo_lambda(tpl: dict, root: Path, r: Report) -> None:
+    if tomllib is None:  # pragma: no cover - Python < 3.11
+        r.note("cargo-lambda metadata not checked (needs Python 3.11's tomllib)")
+        return
+    workspace = tomllib.loads((root / "Cargo.toml").read_text(encoding="utf-8"))
+    router = ((((workspace.get("workspace") or {}).get("metadata") or {}).get("lambda") or {}).get("watch") or {}).get("router") or {}
+    want_routes: dict[str, str] = {}
+    for logical_id, res in (tpl.get("Resources") or {}).items():
+        if res.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = res.get("Properties") or {}
+        binary = ((res.get("Metadata") or {}).get("BuildProperties") or {}).get("Binary")
+        manifest = root / "functions" / str(binary) / "Cargo.toml"
+        if not manifest.exists():
+            continue
+        package = tomllib.loads(manifest.read_text(encoding="utf-8"))
+        deploy = (((package.get("package") or {}).get("metadata") or {}).get("lambda") or {}).get("deploy")
+        if not r.check(isinstance(deploy, dict), f"functions/{binary}: no [package.metadata.lambda.deploy]"):
+            continue
+        r.check(deploy.get("memory") == function_memory(tpl, props),
+                f"functions/{binary}: deploy memory {deploy.get('memory')} != the template's {function_memory(tpl, props)}")
+        r.check(deploy.get("timeout") == function_timeout(tpl, props),
+                f"functions/{binary}: deploy timeout {deploy.get('timeout')} != the template's {function_timeout(tpl, props)}")
+        env_file = f"deploy/{binary}.env"
+        if r.check(deploy.get("env_file") == env_file, f"functions/{binary}: deploy env_file must be {env_file!r}"):
+            example = root / f"{env_file}.example"
+            if r.check(example.exists(), f"{env_file}.example is missing"):
+                listed, declared = env_file_names(example), set(function_env(tpl, props))
+                r.check(listed == declared, f"{env_file}.example lists {sorted(listed - declared)} too many and "
+                                            f"{sorted(declared - listed)} too few against the template")
+        for ev in (props.get("Events") or {}).values():
+            if ev.get("Type") == "HttpApi":
+                want_routes[(ev.get("Properties") or {}).get("Path")] = binary
+    for path, binary in sorted(want_routes.items()):
+        got = router.get(path)
+        r.check(got in ([{"method": "POST", "function": binary}], binary),
+                f"watch router: {path} must send POST to {binary}, not {got!r}")
+    for path in sorted(set(router) - set(want_routes)):
+        r.check(False, f"watch router: {path} is not a route of the template's HTTP API")
+
+
 # ---------------------------------------------------------------- metrics: dashboard and alarms
 METRICS_NAMESPACE = "SimpliFreshdesk"
 STACK = "<stack>"
@@ -529,6 +589,7 @@ def main() -> int:
     check_functions(tpl, root, r)
     check_iam(tpl, r)
     check_metrics(tpl, root, r)
+    check_cargo_lambda(tpl, root, r)
 
     for note in r.notes:
         print(f"check_template: note: {note}")
