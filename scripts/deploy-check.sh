@@ -43,8 +43,9 @@ for fn in "${FUNCTIONS[@]}"; do
     "$VENV/bin/python" scripts/deploy_check.py fill "deploy/$fn.env.example" > "deploy/$fn.env"
     MADE+=("deploy/$fn.env")
   fi
-  echo "== cargo lambda deploy $fn (moto at $ENDPOINT)"
-  cargo lambda deploy --endpoint-url "$ENDPOINT" --iam-role "$ROLE" \
+  url=(--enable-function-url); [ "$fn" = kb-sync ] && url=()  # kb-sync answers no webhook
+  echo "== cargo lambda deploy $fn ${url[*]} (moto at $ENDPOINT)"
+  cargo lambda deploy --endpoint-url "$ENDPOINT" --iam-role "$ROLE" "${url[@]}" \
     --binary-path "target/debug/$fn" "$fn" > "target/deploy-check/$fn.log" 2>&1 || {
     echo "  FAIL  cargo lambda deploy $fn:"; cat "target/deploy-check/$fn.log"; failures=$((failures + 1)); continue; }
   rm -f target/debug/bootstrap.zip

@@ -17,18 +17,10 @@ from samcli.commands.local.lib.local_lambda import LocalLambdaRunner
 from samcli.lib.providers.sam_function_provider import SamFunctionProvider
 from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
 
-# Parameter values a `sam local invoke` would be given (--parameter-overrides); the env-vars file
-# overrides every variable they feed, so any well-formed value does.
-PARAMETERS = {
-    "FreshdeskDomain": "acme",
-    "FreshdeskApiKeySecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:fd-AbCdEf",
-    "WebhookSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:wh-AbCdEf",
-    "TriageUrl": "https://triage.example.com",
-    "ReplyUrl": "https://reply.example.com",
-    "SentimentUrl": "https://sentiment.example.com",
-    "QaUrl": "https://qa.example.com",
-    "KbUrl": "https://kb.example.com",
-}
+# The documented command passes no --parameter-overrides: SAM then resolves a parameter without a
+# default to its own name (FRESHDESK_DOMAIN=FreshdeskDomain), and the env-vars file overrides or
+# outranks every variable such a parameter feeds (FRESHDESK_BASE_URL wins over FRESHDESK_DOMAIN).
+PARAMETERS: dict = {}
 LOCAL_HOST = "http://host.docker.internal:"
 MUST_BE_EMPTY = ("FRESHDESK_API_KEY_SECRET_ID", "SIMPLI_API_KEY_SECRET_ID", "WEBHOOK_SECRET_SECRET_ID",
                  "IDEMPOTENCY_TABLE", "JOB_QUEUE_URL", "JOB_DLQ_URL")
