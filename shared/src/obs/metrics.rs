@@ -33,7 +33,8 @@ pub const COLD_START: Family = Family {
     metrics: &[("ColdStart", "Count")],
     dimension_sets: &[&["service", "function"]],
 };
-/// An AI field left out of a write: the account lacks it, or it cannot take the value.
+/// An AI field left out of a write (the account lacks it, or it cannot take the value), or the
+/// ticket type the account does not offer (`Type`).
 pub const FIELD_LEFT_OUT: Family = Family {
     metrics: &[("FieldLeftOut", "Count")],
     dimension_sets: &[&["service", "field"]],
@@ -124,7 +125,7 @@ pub fn emit_cold_start(function: &str) {
     emit(&COLD_START, &[function], &[1]);
 }
 
-/// An AI field left out of a write; `field` is its label (`AI Category`), not the account's API name.
+/// A field left out of a write; `field` is its label (`AI Category`, `Type`), not the account's API name.
 pub fn emit_field_left_out(field: &str) {
     emit(&FIELD_LEFT_OUT, &[field], &[1]);
 }
