@@ -44,12 +44,19 @@ PROOFS = [
         "scripts/local-run.sh",
         "-u freshdesk:local-dev-secret -H 'content-type: application/json' -d '{\"ticket_id\": 101}' http://127.0.0.1:3000/freshdesk/ticket-created",
     ),
+    (
+        r"curl -u freshdesk:local-dev-secret -H 'Content-Type: application/json' -d '\{\"ticket_id\": 101\}' http://localhost:9000/freshdesk/ticket-created",
+        "scripts/local-run.sh",
+        '"http://localhost:9000/freshdesk/$fn"',
+    ),
+    (r"cp deploy/[\w-]+\.env\.example deploy/[\w-]+\.env", None, "the operator's copy, filled in by hand (scripts/deploy-check.sh fills one from the same example)"),
     # template validation is a CI step of its own
     (r"scripts/validate-template\.sh", ".ci/run", "scripts/validate-template.sh"),
     # need an AWS account (credentials, a deployed stack or Secrets Manager)
     (r"aws (secretsmanager|iam|dynamodb|sqs|logs|cloudwatch) .*", None, "needs an AWS account"),
     (r"sam (build|deploy|list|logs|sync)\b.*", None, "needs an AWS account (sam build: cargo-lambda + zig, then the deploy)"),
-    (r"cargo lambda (build --release --arm64|deploy) .*", None, "a deploy to an AWS account"),
+    (r"cargo lambda build --release --arm64 .*", None, "the arm64 release build of a deploy (CI builds the same binaries for the host)"),
+    (r"cargo lambda deploy .*", None, "a deploy to an AWS account; scripts/deploy-check.sh runs it against moto's Lambda API (--endpoint-url, the debug binary)"),
     (r"cat > trial\.env <<'EOF'", None, "writes an example file for the deploy above"),
     (r"cat > env\.local\.json <<'EOF'", None, "writes an example file for sam local (needs Docker)"),
     (r"sam local (invoke|start-api) .*", None, "needs Docker"),

@@ -9,8 +9,17 @@ JOB_QUEUE_URL names it. This script checks those project facts (docs/architectur
 * every AWS::Serverless::Function is built by cargo-lambda from a package under functions/, and
   every functions/* package is in the template exactly once;
 * every environment variable the template sets is one the configuration reads: the names quoted
-  in shared/src/**/*.rs once shared/src/config.rs (or config/) exists, and always the documented table;
-  no plain-text secret variable is set;
+  in shared/src/**/*.rs once shared/src/config.rs (or config/, or setup/config.rs) exists, and always
+  the documented table; no plain-text secret variable is set (declared empty is fine: --env-vars);
+* every variable the code reads (shared/src/setup/config.rs, obs/metrics.rs, obs/telemetry.rs) is
+  declared on every function that may read it, so `sam local invoke --env-vars` can set it
+  (Lambda's own AWS_* variables excepted; the webhook and queue variables on webhook functions only);
+* cargo-lambda: each function package's [package.metadata.lambda.deploy] has the template's memory
+  and timeout and reads deploy/<binary>.env, whose committed .example lists exactly the variables
+  the template sets for it; [workspace.metadata.lambda.watch.router] maps each HttpApi route
+  (POST /freshdesk/<binary>) to its function, and nothing else;
+* the dashboard and the alarms on the SimpliFreshdesk namespace ask only for metrics and dimension
+  sets that shared/src/obs/metrics.rs's catalogue emits, under the stack's service dimension;
 * each webhook function: one HttpApi route POST /freshdesk/<binary>, one SQS event with
   ReportBatchItemFailures, JOB_QUEUE_URL/JOB_DLQ_URL naming that queue and its redrive target,
   VisibilityTimeout >= 6 x the function timeout, maxReceiveCount >= 10, DLQ retention 14 days;
@@ -25,6 +34,7 @@ Run with the venv's Python (PyYAML comes with cfn-lint): .venv/bin/python script
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -48,7 +58,7 @@ DOCUMENTED_VARS = {
     "TRIAGE_URL", "REPLY_URL", "SENTIMENT_URL", "QA_URL", "KB_URL",
     "SIMPLI_API_KEY", "SIMPLI_API_KEY_SECRET_ID",
     "IDEMPOTENCY_TABLE", "JOB_QUEUE_URL", "JOB_DLQ_URL",
-    "RETRY_BASE_SECONDS", "RATE_LIMIT_RESERVE",
+    "RETRY_BASE_SECONDS", "RATE_LIMIT_RESERVE", "RATE_LIMIT_WINDOW_SECONDS", "METRICS_SERVICE",
     "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS",
     "TYPE_MAP", "GROUP_MAP", "CONFIDENCE_THRESHOLD", "ESCALATION_THRESHOLD",
     "DRAFT_STYLE", "DRAFT_LANGUAGE",
@@ -174,7 +184,7 @@ def workspace_function_packages(root: Path) -> dict[str, set[str]]:
 def config_names(root: Path) -> tuple[set[str] | None, str]:
     """Quoted UPPER_CASE names in shared/src once the config module exists, else None."""
     src = root / "shared" / "src"
-    if not ((src / "config.rs").exists() or (src / "config").is_dir()):
+    if not ((src / "config.rs").exists() or (src / "config").is_dir() or (src / "setup" / "config.rs").exists()):
         return None, "checked against the documented table only (shared/src/config.rs does not exist yet)"
     names: set[str] = set()
     for rs in src.rglob("*.rs"):
@@ -188,6 +198,24 @@ def config_reads(var: str, names: set[str]) -> bool:
     # Tolerate `format!("{name}_SECRET_ID")`-style lookups: "X" quoted plus the "_SECRET_ID" suffix.
     base = var.removesuffix("_SECRET_ID")
     return base != var and base in names and "_SECRET_ID" in names
+
+
+# Read by the code, set only on the webhook functions (check_events / check_role keep them off kb-sync).
+WEBHOOK_ONLY_VARS = {"WEBHOOK_SECRET", "WEBHOOK_SECRET_SECRET_ID", "JOB_QUEUE_URL", "JOB_DLQ_URL"}
+# The files that read the environment: the configuration, the metrics' service, the log filter.
+READER_FILES = ("setup/config.rs", "obs/metrics.rs", "obs/telemetry.rs")
+
+
+def code_reads(root: Path) -> set[str]:
+    """The variables the code reads (quoted UPPER_CASE names outside the tests), except Lambda's
+    own AWS_* ones, which a template may not set."""
+    names: set[str] = set()
+    for rel in READER_FILES:
+        path = root / "shared" / "src" / rel
+        if path.exists():
+            code = path.read_text(encoding="utf-8").split("#[cfg(test)]", 1)[0]
+            names.update(re.findall(r'"([A-Z][A-Z0-9_]{2,})"', code))
+    return {n for n in names if not n.startswith("AWS_")}
 
 
 # ---------------------------------------------------------------- checks
@@ -208,6 +236,7 @@ def check_functions(tpl: dict, root: Path, r: Report) -> None:
     r.check(bool(packages), "no packages found under functions/*/Cargo.toml")
     names, how = config_names(root)
     r.note(f"environment variables {how}")
+    reads = code_reads(root)
 
     seen: dict[str, list[str]] = {}
     for logical_id, res in resources.items():
@@ -229,13 +258,19 @@ def check_functions(tpl: dict, root: Path, r: Report) -> None:
         for var in sorted(env):
             if var in RUNTIME_VARS:
                 continue
-            r.check(var not in PLAINTEXT_SECRET_VARS,
-                    f"{logical_id}: sets {var} in plain text; use {var}_SECRET_ID and Secrets Manager")
+            r.check(var not in PLAINTEXT_SECRET_VARS or env[var] == "",
+                    f"{logical_id}: sets {var} in plain text; use {var}_SECRET_ID and Secrets Manager "
+                    "(declare it empty for local runs)")
             r.check(var in DOCUMENTED_VARS, f"{logical_id}: sets {var}, which the configuration table of docs/architecture.md does not define")
             if names is not None:
                 r.check(config_reads(var, names), f"{logical_id}: sets {var}, which shared/src does not read")
         for var in sorted(REQUIRED_VARS - env.keys()):
             r.check(False, f"{logical_id}: required variable {var} is not set")
+        if reads:
+            wanted = reads if is_webhook_function(props) else reads - WEBHOOK_ONLY_VARS
+            for var in sorted(wanted - env.keys()):
+                r.check(False, f"{logical_id}: {var} is read by the code but not declared "
+                               "(declare it, empty if need be, so sam local invoke --env-vars can set it)")
 
         check_events(tpl, logical_id, binary, props, env, r)
         check_role(tpl, logical_id, binary, props, env, r)
@@ -372,6 +407,174 @@ def check_iam(tpl: dict, r: Report) -> None:
                 f"{logical_id}: wildcard action in {', '.join(guarded)}")
 
 
+# ---------------------------------------------------------------- cargo-lambda metadata
+def function_memory(tpl: dict, props: dict) -> int:
+    memory = props.get("MemorySize", ((tpl.get("Globals") or {}).get("Function") or {}).get("MemorySize", 128))
+    return to_int(memory, 128)
+
+
+def env_file_names(path: Path) -> set[str]:
+    names = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            names.add(line.split("=", 1)[0].strip())
+    return names
+
+
+def check_cargo_lambda(tpl: dict, root: Path, r: Report) -> None:
+    if tomllib is None:  # pragma: no cover - Python < 3.11
+        r.note("cargo-lambda metadata not checked (needs Python 3.11's tomllib)")
+        return
+    workspace = tomllib.loads((root / "Cargo.toml").read_text(encoding="utf-8"))
+    router = ((((workspace.get("workspace") or {}).get("metadata") or {}).get("lambda") or {}).get("watch") or {}).get("router") or {}
+    want_routes: dict[str, str] = {}
+    for logical_id, res in (tpl.get("Resources") or {}).items():
+        if res.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = res.get("Properties") or {}
+        binary = ((res.get("Metadata") or {}).get("BuildProperties") or {}).get("Binary")
+        manifest = root / "functions" / str(binary) / "Cargo.toml"
+        if not manifest.exists():
+            continue
+        package = tomllib.loads(manifest.read_text(encoding="utf-8"))
+        deploy = (((package.get("package") or {}).get("metadata") or {}).get("lambda") or {}).get("deploy")
+        if not r.check(isinstance(deploy, dict), f"functions/{binary}: no [package.metadata.lambda.deploy]"):
+            continue
+        r.check(deploy.get("memory") == function_memory(tpl, props),
+                f"functions/{binary}: deploy memory {deploy.get('memory')} != the template's {function_memory(tpl, props)}")
+        r.check(deploy.get("timeout") == function_timeout(tpl, props),
+                f"functions/{binary}: deploy timeout {deploy.get('timeout')} != the template's {function_timeout(tpl, props)}")
+        env_file = f"deploy/{binary}.env"
+        if r.check(deploy.get("env_file") == env_file, f"functions/{binary}: deploy env_file must be {env_file!r}"):
+            example = root / f"{env_file}.example"
+            if r.check(example.exists(), f"{env_file}.example is missing"):
+                listed, declared = env_file_names(example), set(function_env(tpl, props))
+                r.check(listed == declared, f"{env_file}.example lists {sorted(listed - declared)} too many and "
+                                            f"{sorted(declared - listed)} too few against the template")
+        for ev in (props.get("Events") or {}).values():
+            if ev.get("Type") == "HttpApi":
+                want_routes[(ev.get("Properties") or {}).get("Path")] = binary
+    for path, binary in sorted(want_routes.items()):
+        got = router.get(path)
+        r.check(got in ([{"method": "POST", "function": binary}], binary),
+                f"watch router: {path} must send POST to {binary}, not {got!r}")
+    for path in sorted(set(router) - set(want_routes)):
+        r.check(False, f"watch router: {path} is not a route of the template's HTTP API")
+
+
+# ---------------------------------------------------------------- metrics: dashboard and alarms
+METRICS_NAMESPACE = "SimpliFreshdesk"
+STACK = "<stack>"
+# Metrics another function announces but shared/src does not emit yet: the dashboard may show
+# them (an empty graph until then); a note says so. Once the catalogue lists them they are checked.
+ANNOUNCED = {"Reconciled": {("service", "event")}}
+
+
+def metric_catalogue(root: Path) -> dict[str, set[tuple[str, ...]]]:
+    """Metric name -> its dimension sets, from the `Family` constants of shared/src/obs/metrics.rs."""
+    path = root / "shared" / "src" / "obs" / "metrics.rs"
+    if not path.exists():
+        return {}
+    code = path.read_text(encoding="utf-8").split("#[cfg(test)]", 1)[0]
+    catalogue: dict[str, set[tuple[str, ...]]] = {}
+    for body in re.findall(r"Family\s*=\s*Family\s*\{(.*?)\};", code, re.S):
+        metrics_part, _, dims_part = body.partition("dimension_sets")
+        sets = {tuple(re.findall(r'"([a-z_]+)"', group)) for group in re.findall(r"&\[([^\[\]]*)\]", dims_part)}
+        for name in re.findall(r'\("([A-Za-z]+)",\s*"[A-Za-z]+"\)', metrics_part):
+            catalogue.setdefault(name, set()).update(sets)
+    return catalogue
+
+
+def dashboard_body(value) -> dict | None:
+    """The JSON of a DashboardBody (a string or !Sub string), pseudo-parameters and attributes
+    replaced: the stack's name by STACK, anything else by a placeholder."""
+    text = value.get("Fn::Sub") if isinstance(value, dict) else value
+    if isinstance(text, list):
+        text = text[0]
+    if not isinstance(text, str):
+        return None
+    text = text.replace("${AWS::StackName}", STACK)
+    text = re.sub(r"\$\{[^}]+\}", "x", text)
+    return json.loads(text)
+
+
+SEARCH_RE = re.compile(r"SEARCH\(\s*'\{([^}]*)\}([^']*)'")
+
+
+def dashboard_metrics(body: dict) -> list[tuple[str, str, tuple[str, ...], dict[str, str]]]:
+    """(namespace, metric, dimension names, dimension values given) of every metric the widgets ask for."""
+    found = []
+    for widget in body.get("widgets") or []:
+        previous: list = []
+        for row in (widget.get("properties") or {}).get("metrics") or []:
+            if row and isinstance(row[0], dict) and "expression" in row[0]:
+                for schema, rest in SEARCH_RE.findall(row[0]["expression"]):
+                    ns, *dims = [d.strip() for d in schema.split(",")]
+                    filters = dict(re.findall(r'(\w+)\s*=\s*"([^"]*)"', rest))
+                    metric = filters.pop("MetricName", "")
+                    found.append((ns, metric, tuple(dims), filters))
+                continue
+            plain = [x for x in row if not isinstance(x, dict)]
+            plain = [previous[i] if x == "." and i < len(previous) else x for i, x in enumerate(plain)]
+            previous = plain
+            if len(plain) >= 2:
+                pairs = dict(zip(plain[2::2], plain[3::2]))
+                found.append((plain[0], plain[1], tuple(pairs), pairs))
+    return found
+
+
+def alarm_metrics(props: dict) -> list[tuple[str, str, tuple[str, ...], dict]]:
+    stats = [props] if props.get("MetricName") else [
+        (m.get("MetricStat") or {}).get("Metric") or {} for m in props.get("Metrics") or []]
+    found = []
+    for st in stats:
+        if st.get("MetricName"):
+            pairs = {d.get("Name"): d.get("Value") for d in st.get("Dimensions") or []}
+            found.append((st.get("Namespace"), st.get("MetricName"), tuple(pairs), pairs))
+    return found
+
+
+def check_metrics(tpl: dict, root: Path, r: Report) -> None:
+    catalogue = metric_catalogue(root)
+    if not r.check(bool(catalogue), "shared/src/obs/metrics.rs: no metric catalogue found"):
+        return
+    asked: set[str] = set()
+    dashboards = 0
+    for logical_id, res in (tpl.get("Resources") or {}).items():
+        props = res.get("Properties") or {}
+        if res.get("Type") == "AWS::CloudWatch::Dashboard":
+            dashboards += 1
+            try:
+                body = dashboard_body(props.get("DashboardBody"))
+            except json.JSONDecodeError as e:
+                r.check(False, f"{logical_id}: DashboardBody is not JSON: {e}")
+                continue
+            items = dashboard_metrics(body or {})
+            service_ok = lambda given: given.get("service") == STACK  # noqa: E731
+        elif res.get("Type") == "AWS::CloudWatch::Alarm":
+            items = alarm_metrics(props)
+            service_ok = lambda given: given.get("service") == {"Ref": "AWS::StackName"}  # noqa: E731
+        else:
+            continue
+        for ns, metric, dims, given in items:
+            if ns != METRICS_NAMESPACE:
+                continue
+            asked.add(metric)
+            known = catalogue.get(metric)
+            if known is None and metric in ANNOUNCED:
+                r.note(f"{logical_id}: {metric} is announced, not emitted by shared/src yet")
+                known = ANNOUNCED[metric]
+            if not r.check(known is not None, f"{logical_id}: asks for {metric}, which shared/src/obs/metrics.rs does not emit"):
+                continue
+            r.check(frozenset(dims) in {frozenset(k) for k in known},
+                    f"{logical_id}: {metric} by {list(dims)}, but it is emitted by {sorted(map(list, known))}")
+            r.check(service_ok(given), f"{logical_id}: {metric} must be filtered on service = the stack's name")
+    r.check(dashboards == 1, f"expected one AWS::CloudWatch::Dashboard, found {dashboards}")
+    for metric in sorted(catalogue.keys() - asked):
+        r.check(False, f"the dashboard does not show {metric}, which the functions emit")
+
+
 def main() -> int:
     root_default = Path(__file__).resolve().parent.parent
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -385,6 +588,8 @@ def main() -> int:
     r = Report()
     check_functions(tpl, root, r)
     check_iam(tpl, r)
+    check_metrics(tpl, root, r)
+    check_cargo_lambda(tpl, root, r)
 
     for note in r.notes:
         print(f"check_template: note: {note}")

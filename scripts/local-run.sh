@@ -4,6 +4,8 @@
 #   cargo lambda watch --env-file events/local.env.example    (the Lambda runtime emulator)
 #   cargo lambda invoke --data-file events/<file> <function>  (every file in events/)
 #   curl ... http://localhost:9000/lambda-url/ticket-created/ (the function URL)
+#   curl ... http://localhost:9000/freshdesk/<event>          (the watch router of Cargo.toml,
+#                                                              the API's routes)
 # and checks every answer. cargo-lambda comes from PyPI into .venv (no binary downloads); the
 # functions are the debug builds in target/, so after the tests nothing is compiled again.
 # Stops what it started, by PID. Exit 0 when every check passed.
@@ -64,6 +66,7 @@ check() {
 echo "== cargo lambda invoke, every file in events/"
 for file in events/*.json; do
   fn=$(basename "$file"); fn=${fn%%.*}
+  [ -d "functions/$fn" ] || continue  # events/env.example.json: sam's --env-vars, not an event
   answer=$(cargo lambda invoke --data-file "$file" "$fn" 2>&1 || true)
   check "cargo lambda invoke --data-file $file $fn" "$answer" "$(python3 scripts/local_run_check.py --expect "$file")"
 done
@@ -78,6 +81,19 @@ check "curl -u freshdesk:wrong-secret … /lambda-url/ticket-created/" "$answer"
 answer=$(curl -s -w '\n%{http_code}' -u freshdesk:local-dev-secret -H 'Content-Type: application/json' \
   -d '{"ticket": 101}' http://localhost:9000/lambda-url/ticket-created/)
 check "curl -u freshdesk:local-dev-secret -d '{\"ticket\": 101}' … /lambda-url/ticket-created/" "$answer" "url:400:"
+
+echo "== the watch router ([workspace.metadata.lambda.watch.router]): POST /freshdesk/<event>"
+for route in ticket-created:101 customer-replied:103 ticket-resolved:104; do
+  fn=${route%%:*}; ticket=${route##*:}
+  answer=$(curl -s -w '\n%{http_code}' -u freshdesk:local-dev-secret -H 'Content-Type: application/json' \
+    -d "{\"ticket_id\": $ticket}" "http://localhost:9000/freshdesk/$fn")
+  check "curl -u freshdesk:local-dev-secret -d '{\"ticket_id\": $ticket}' … /freshdesk/$fn (a redelivery)" "$answer" "url:200:duplicate"
+done
+answer=$(curl -s -w '\n%{http_code}' -u freshdesk:wrong-secret -H 'Content-Type: application/json' \
+  -d '{"ticket_id": 101}' http://localhost:9000/freshdesk/ticket-created)
+check "curl -u freshdesk:wrong-secret … /freshdesk/ticket-created" "$answer" "url:401:"
+answer=$(curl -s -w '\n%{http_code}' http://localhost:9000/freshdesk/ticket-created)
+check "curl … /freshdesk/ticket-created (GET: not a route)" "$answer" "url:404:"
 
 echo "== the sandbox's own routes (docs/sandbox.md)"
 answer=$(curl -s -w '\n%{http_code}' -u freshdesk:local-dev-secret -H 'content-type: application/json' -d '{"ticket_id": 101}' http://127.0.0.1:3000/freshdesk/ticket-created)

@@ -7,7 +7,8 @@ WANT is one of
   invoke:STATUS:OUTCOME  a `cargo lambda invoke` of an API Gateway / function-URL event:
                          the proxy response's statusCode and its body's "status"
   invoke:OUTCOME         a scheduled run: the summary's "status"
-  sqs:                   an SQS batch: a batchItemFailures answer
+  sqs:                   an SQS batch: a batchItemFailures answer handing nothing back (without
+                         JOB_QUEUE_URL the function runs each record's job itself)
   url:STATUS:OUTCOME     a curl to the function URL (body, newline, HTTP code); OUTCOME may be
                          empty (only the code is checked)
 A webhook event's first delivery for a ticket must be `processed`; a later one of the same
@@ -58,7 +59,7 @@ def got_and_ok(want: str, answer: str) -> tuple:
         return got, code == status and (not wanted or doc.get("status") == wanted)
     doc = json.loads(answer)
     if kind == "sqs":
-        return f"batchItemFailures {len(doc.get('batchItemFailures', []))}", "batchItemFailures" in doc
+        return f"batchItemFailures {len(doc.get('batchItemFailures', []))}", doc.get("batchItemFailures") == []
     if ":" not in rest:
         return outcome(doc), doc.get("status") == rest
     status, _, wanted = rest.partition(":")

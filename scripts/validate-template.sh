@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Validates template.yaml: cfn-lint, `sam validate --lint`, and scripts/check_template.py (template
-# vs. functions/* packages vs. the env vars shared/src/config.rs reads, queue timing, IAM scope).
+# Validates template.yaml: cfn-lint, `sam validate --lint`, scripts/check_template.py (template
+# vs. functions/* packages vs. the env vars shared/src/setup/config.rs reads, queue timing, IAM
+# scope, metrics, cargo-lambda metadata) and scripts/sam_env_check.py (sam local invoke's environment).
 #
 # Tools go into a venv (default: <repo>/.venv, override with VENV=...), created and filled once;
 # later runs reuse it. Needs python3 (3.9+; 3.11 tested) and PyPI, nothing else online:
@@ -39,6 +40,9 @@ SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" \
 
 log "check_template.py (template <-> Cargo workspace <-> shared config)"
 "$VENV/bin/python" "$ROOT/scripts/check_template.py" --root "$ROOT" --template "$TEMPLATE" || status=1
+
+log "sam_env_check.py (what sam local invoke --env-vars events/env.example.json gives each function)"
+SAM_CLI_TELEMETRY=0 "$VENV/bin/python" "$ROOT/scripts/sam_env_check.py" "$ROOT" || status=1
 
 if [[ $status -ne 0 ]]; then
   log "template validation FAILED"

@@ -38,6 +38,7 @@
 //! | configuration, one variable at a time | `setup/config.rs` |
 //! | secrets (plain or Secrets Manager) | `setup/secrets.rs` |
 //! | the outcome log line and its metric | `obs/outcome.rs` |
+//! | every metric (EMF) and its dimensions | `obs/metrics.rs` |
 
 pub mod clients;
 pub mod job;

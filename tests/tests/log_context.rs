@@ -57,3 +57,41 @@ async fn every_line_of_a_job_carries_its_request_event_ticket_and_attempt() {
         }
     }
 }
+
+/// kb-sync's lines carry its run's context: the request id and the event, no ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_line_of_a_kb_sync_run_carries_its_request_and_event() {
+    let fd = FreshdeskSim::seeded_demo(e2e::API_KEY);
+    let simpli = SimpliSim::new();
+    let fd_addr = fd.start(0).await.unwrap();
+    let simpli_addr = simpli.start(0).await.unwrap();
+    // A retried article read writes a WARN line mid-run.
+    fd.inject(Fault::status("GET", "/solutions/categories", 503));
+    let env = e2e::sim_env(fd_addr, simpli_addr);
+    let runtime = RuntimeApi::start("kb-sync").await.unwrap();
+    let worker = FunctionProcess::spawn("kb-sync", &runtime, &env).unwrap();
+    let answer = runtime
+        .invoke(e2e::event("kb-sync.schedule.json"), Duration::from_secs(60))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}\n{}", worker.log_tail(20)));
+    assert!(answer.is_object(), "{answer}");
+    let lines: Vec<Value> = worker
+        .log()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l.get("level").is_some())
+        .filter(|l| !l["target"].as_str().is_some_and(|t| t.starts_with("lambda_runtime")))
+        .filter(|l| !l["message"].as_str().is_some_and(|m| m.contains("is unset")))
+        .collect();
+    assert!(lines.iter().any(|l| l["message"] == "freshdesk retry"), "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l["message"] == "job"),
+        "the outcome line: {lines:#?}"
+    );
+    for line in &lines {
+        assert_eq!(line["event"], "kb-sync", "{line}");
+        assert!(line["request_id"].as_str().is_some_and(|r| !r.is_empty()), "{line}");
+        assert!(line.get("ticket_id").is_none(), "a run is about no ticket: {line}");
+        assert!(line.get("fields").is_none(), "fields are top-level: {line}");
+    }
+}

@@ -308,7 +308,8 @@ pub fn ticket_update(
                 Some(t) if ticket.ticket_type.as_deref() != Some(t.as_str()) => update.ticket_type = Some(t),
                 Some(_) => {}
                 None => {
-                    tracing::warn!(ticket_type = %wanted, "not one of the account's ticket types; type left unchanged")
+                    tracing::warn!(ticket_type = %wanted, "not one of the account's ticket types; type left unchanged");
+                    shared::obs::metrics::emit_field_left_out("Type");
                 }
             },
             None => tracing::info!(category = %class.category, "no TYPE_MAP entry; type left unchanged"),

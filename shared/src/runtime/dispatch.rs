@@ -62,6 +62,7 @@ pub fn deadline_of(app: &App, ctx: &Context) -> Instant {
 /// Cold start, then the runtime loop of a webhook function. A startup error is one line
 /// naming the problem.
 pub async fn run<J: Job>(job: J) -> Result<(), Error> {
+    crate::obs::metrics::emit_cold_start(J::EVENT);
     let job = Arc::new(job);
     serve(App::from_env(), move |app, payload, ctx| {
         let job = job.clone();
@@ -72,6 +73,7 @@ pub async fn run<J: Job>(job: J) -> Result<(), Error> {
 
 /// Cold start, then the runtime loop of a scheduled function (no webhook secret).
 pub async fn run_scheduled<S: Scheduled>(task: S) -> Result<(), Error> {
+    crate::obs::metrics::emit_cold_start(S::NAME);
     let task = Arc::new(task);
     serve(App::from_env_scheduled(), move |app, _payload, ctx| {
         let task = task.clone();

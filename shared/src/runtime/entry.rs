@@ -131,8 +131,7 @@ async fn sqs_record<J: Job>(app: &App, job: &J, record: SqsMessage, deadline: In
         .and_then(|c| c.parse().ok())
         .unwrap_or(1);
     let Some(queue) = &app.queue else {
-        tracing::error!("SQS record received but JOB_QUEUE_URL is unset; returning it to the queue");
-        return false;
+        return sqs_record_without_queue(app, job, &body, deadline).await;
     };
     let msg = match serde_json::from_str::<JobMessage>(&body) {
         Ok(m) if m.event == J::EVENT && m.ticket_id > 0 => m,
@@ -161,6 +160,25 @@ async fn sqs_record<J: Job>(app: &App, job: &J, record: SqsMessage, deadline: In
         tracing::warn!(error = %e, "could not set the retry delay; the visibility timeout applies");
     }
     false
+}
+
+/// An SQS record with no `JOB_QUEUE_URL` (a local `sam local invoke -e events/<event>.sqs.json`;
+/// deployed, the template always sets it): the job runs, and anything but a finished job hands
+/// the record back, since there is no queue to set a backoff on or DLQ to park in.
+async fn sqs_record_without_queue<J: Job>(app: &App, job: &J, body: &str, deadline: Instant) -> bool {
+    let msg = match serde_json::from_str::<JobMessage>(body) {
+        Ok(m) if m.event == J::EVENT && m.ticket_id > 0 => m,
+        _ => {
+            tracing::error!(
+                event = J::EVENT,
+                "not a job message of this function, and no JOB_QUEUE_URL to park it; returning it"
+            );
+            return false;
+        }
+    };
+    let report = run_job(app, job, msg.ticket_id, deadline, msg.request_id.clone()).await;
+    let verdict = record_verdict(&report.result, app.config.retry_base, 1, fastrand::f64());
+    matches!(verdict, RecordVerdict::Done)
 }
 
 /// Sends a message that cannot succeed to the DLQ and acknowledges it; if the DLQ is

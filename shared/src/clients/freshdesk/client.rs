@@ -315,6 +315,7 @@ impl FreshdeskClient {
         }
         if limited {
             tracing::warn!(call = %what, "freshdesk 429");
+            crate::obs::metrics::emit_throttled();
             return Ok(Attempted::RateLimited);
         }
         Ok(Attempted::Failed {
@@ -341,6 +342,7 @@ impl FreshdeskClient {
                 wait_ms = wait.as_millis() as u64,
                 "pacing under the Freshdesk rate limit"
             );
+            crate::obs::metrics::emit_pacing_wait(wait.as_millis() as u64);
             tokio::time::sleep(wait).await;
         }
     }

@@ -5,7 +5,8 @@
 //! single-line text. Accounts may have chosen other types, so the value follows the field's
 //! discovered type: a dropdown takes the wanted text only if it is one of its choices, a text
 //! field takes it as text, a decimal field the score, a number field (integers only) the
-//! score × 100, rounded. A value a field cannot take is left out of that write and logged: one
+//! score × 100, rounded. A value a field cannot take is left out of that write, logged and
+//! counted (`FieldLeftOut`, also for a field the account lacks): one
 //! unsuitable field must never make the whole PUT fail.
 
 use serde_json::{json, Map, Value};
@@ -77,21 +78,31 @@ impl AccountInfo {
     pub fn triage_fields(&self, class: &Classification) -> Map<String, Value> {
         let mut fields = Map::new();
         if !class.category.trim().is_empty() {
-            put(&mut fields, &self.ai_category, &FieldInput::word(&class.category));
+            put(
+                &mut fields,
+                "AI Category",
+                &self.ai_category,
+                &FieldInput::word(&class.category),
+            );
         }
-        if let Some(spec) = self.ai_urgency.as_ref().filter(|_| !class.urgency.trim().is_empty()) {
+        if !class.urgency.trim().is_empty() {
             let urgency = class.urgency.trim().to_ascii_lowercase();
             // Both words mean the top urgency: write whichever of the two the dropdown offers.
-            let wanted = match urgency.as_str() {
-                "critical" | "urgent" => ["critical", "urgent"]
+            let wanted = match (urgency.as_str(), &self.ai_urgency) {
+                ("critical" | "urgent", Some(spec)) => ["critical", "urgent"]
                     .into_iter()
                     .find(|c| spec.offers(c))
                     .unwrap_or(urgency.as_str()),
-                other => other,
+                (other, _) => other,
             };
-            put(&mut fields, &self.ai_urgency, &FieldInput::word(wanted));
+            put(&mut fields, "AI Urgency", &self.ai_urgency, &FieldInput::word(wanted));
         }
-        put(&mut fields, &self.ai_confidence, &FieldInput::score(class.confidence));
+        put(
+            &mut fields,
+            "AI Confidence",
+            &self.ai_confidence,
+            &FieldInput::score(class.confidence),
+        );
         fields
     }
 
@@ -101,11 +112,13 @@ impl AccountInfo {
         let mut fields = Map::new();
         put(
             &mut fields,
+            "Sentiment Score",
             &self.sentiment_score,
             &FieldInput::labelled(&sentiment.label, sentiment.score),
         );
         put(
             &mut fields,
+            "Escalation Risk",
             &self.escalation_risk,
             &FieldInput::score(sentiment.escalation_risk),
         );
@@ -113,19 +126,27 @@ impl AccountInfo {
     }
 }
 
-/// Adds the field's value to a write, or leaves the field out with a warning naming it and
-/// its type (never the value: a free-text label is Simpli's output, not ours to log).
-fn put(fields: &mut Map<String, Value>, spec: &Option<FieldSpec>, input: &FieldInput) {
-    let Some(spec) = spec else { return };
+/// Adds the field's value to a write, or leaves the field out, counted in `FieldLeftOut` by
+/// its `label`: a field the account lacks, or one that cannot take the value (then with a
+/// warning naming it and its type, never the value: a free-text label is Simpli's output, not
+/// ours to log; a missing field is logged once per container by discovery).
+fn put(fields: &mut Map<String, Value>, label: &str, spec: &Option<FieldSpec>, input: &FieldInput) {
+    let Some(spec) = spec else {
+        crate::obs::metrics::emit_field_left_out(label);
+        return;
+    };
     match spec.value(input) {
         Some(v) => {
             fields.insert(spec.name.clone(), v);
         }
-        None => tracing::warn!(
-            field = %spec.name,
-            kind = spec.kind.name(),
-            "the field cannot take this value (not one of its choices, or not a number); left out of the write"
-        ),
+        None => {
+            tracing::warn!(
+                field = %spec.name,
+                kind = spec.kind.name(),
+                "the field cannot take this value (not one of its choices, or not a number); left out of the write"
+            );
+            crate::obs::metrics::emit_field_left_out(label);
+        }
     }
 }
 
