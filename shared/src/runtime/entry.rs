@@ -121,7 +121,25 @@ pub fn record_verdict(
     }
 }
 
+/// This function's job message in a record's body, or why it is not one.
+fn job_message<J: Job>(body: &str) -> Result<JobMessage, String> {
+    match serde_json::from_str::<JobMessage>(body) {
+        Ok(m) if m.event == J::EVENT && m.ticket_id > 0 => Ok(m),
+        Ok(m) => Err(format!(
+            "message for event {} (ticket {}) reached {}",
+            m.event,
+            m.ticket_id,
+            J::EVENT
+        )),
+        Err(e) => Err(format!("not a job message: {e}")),
+    }
+}
+
 /// Returns true when the record is done with (acknowledged), false when it must come back.
+///
+/// With no `JOB_QUEUE_URL` (a local `sam local invoke -e events/<event>.sqs.json`; deployed, the
+/// template always sets it) there is no queue to set a backoff on and no DLQ to park in: the job
+/// runs, and anything but a finished job hands the record back to Lambda's own retry.
 async fn sqs_record<J: Job>(app: &App, job: &J, record: SqsMessage, deadline: Instant) -> bool {
     let body = record.body.clone().unwrap_or_default();
     let receipt = record.receipt_handle.clone().unwrap_or_default();
@@ -130,28 +148,20 @@ async fn sqs_record<J: Job>(app: &App, job: &J, record: SqsMessage, deadline: In
         .get("ApproximateReceiveCount")
         .and_then(|c| c.parse().ok())
         .unwrap_or(1);
-    let Some(queue) = &app.queue else {
-        return sqs_record_without_queue(app, job, &body, deadline).await;
-    };
-    let msg = match serde_json::from_str::<JobMessage>(&body) {
-        Ok(m) if m.event == J::EVENT && m.ticket_id > 0 => m,
-        Ok(m) => {
-            return park(
-                queue,
-                &body,
-                &format!(
-                    "message for event {} (ticket {}) reached {}",
-                    m.event,
-                    m.ticket_id,
-                    J::EVENT
-                ),
-            )
-            .await
+    let msg = match (job_message::<J>(&body), &app.queue) {
+        (Ok(msg), _) => msg,
+        (Err(reason), Some(queue)) => return park(queue, &body, &reason).await,
+        (Err(reason), None) => {
+            tracing::error!(event = J::EVENT, %reason, "no JOB_QUEUE_URL to park it in; returning the record");
+            return false;
         }
-        Err(e) => return park(queue, &body, &format!("not a job message: {e}")).await,
     };
     let report = run_job(app, job, msg.ticket_id, deadline, msg.request_id.clone()).await;
-    let delay = match record_verdict(&report.result, app.config.retry_base, receive_count, fastrand::f64()) {
+    let verdict = record_verdict(&report.result, app.config.retry_base, receive_count, fastrand::f64());
+    let Some(queue) = &app.queue else {
+        return matches!(verdict, RecordVerdict::Done);
+    };
+    let delay = match verdict {
         RecordVerdict::Done => return true,
         RecordVerdict::Park(cause) => return park(queue, &body, cause).await,
         RecordVerdict::RetryIn(delay) => delay,
@@ -160,25 +170,6 @@ async fn sqs_record<J: Job>(app: &App, job: &J, record: SqsMessage, deadline: In
         tracing::warn!(error = %e, "could not set the retry delay; the visibility timeout applies");
     }
     false
-}
-
-/// An SQS record with no `JOB_QUEUE_URL` (a local `sam local invoke -e events/<event>.sqs.json`;
-/// deployed, the template always sets it): the job runs, and anything but a finished job hands
-/// the record back, since there is no queue to set a backoff on or DLQ to park in.
-async fn sqs_record_without_queue<J: Job>(app: &App, job: &J, body: &str, deadline: Instant) -> bool {
-    let msg = match serde_json::from_str::<JobMessage>(body) {
-        Ok(m) if m.event == J::EVENT && m.ticket_id > 0 => m,
-        _ => {
-            tracing::error!(
-                event = J::EVENT,
-                "not a job message of this function, and no JOB_QUEUE_URL to park it; returning it"
-            );
-            return false;
-        }
-    };
-    let report = run_job(app, job, msg.ticket_id, deadline, msg.request_id.clone()).await;
-    let verdict = record_verdict(&report.result, app.config.retry_base, 1, fastrand::f64());
-    matches!(verdict, RecordVerdict::Done)
 }
 
 /// Sends a message that cannot succeed to the DLQ and acknowledges it; if the DLQ is
