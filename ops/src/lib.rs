@@ -26,15 +26,33 @@ pub const EVENTS: [&str; 3] = ["ticket-created", "customer-replied", "ticket-res
 /// (set by `shared::runtime::queue::JobQueue::dead_letter`). It is dropped on replay.
 pub const FAILURE_ATTRIBUTE: &str = "failure";
 
+/// A variable's trimmed value; empty counts as unset.
+pub fn env_value(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
 /// SQS limits.
 const MAX_VISIBILITY_SECS: u64 = 12 * 3600;
 const MAX_WAIT_SECS: u64 = 20;
 const MAX_BATCH: usize = 10;
 
+pub mod context;
+pub mod doctor;
+pub mod freshdesk;
+pub mod guide;
+pub mod setup;
+
 #[derive(Debug, thiserror::Error)]
 pub enum OpsError {
     #[error("{0}")]
     Usage(String),
+    #[error("{0}")]
+    Config(String),
+    #[error("freshdesk {0}")]
+    Freshdesk(#[from] freshdesk::ApiError),
     #[error("sqs {op}: {cause}")]
     Sqs { op: &'static str, cause: String },
 }

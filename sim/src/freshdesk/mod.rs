@@ -7,6 +7,7 @@
 //! validation in `validate`; inspection and fault controls in `inspect`;
 //! demo data in `seed`.
 
+mod admin;
 mod contacts;
 mod conversations;
 mod faults;
@@ -26,6 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
+pub use admin::AI_FIELD_LABELS;
 pub use faults::{normalize_path, Fault, FaultKind, RateWindow};
 pub use state::{RequestRecord, BOT_AGENT_ID, DEFAULT_RATE_LIMIT};
 
