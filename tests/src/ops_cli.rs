@@ -44,7 +44,13 @@ impl OpsBed {
             ("TICKET_CREATED_QUEUE_URL".to_string(), queue.url.clone()),
         ]);
         env.extend(std::env::vars().filter(|(k, _)| k.starts_with("AWS_")));
-        Self { fd, simpli, table, queue, env }
+        Self {
+            fd,
+            simpli,
+            table,
+            queue,
+            env,
+        }
     }
 
     /// Set (or replace) one variable of the environment `ops` runs with.
@@ -68,8 +74,14 @@ impl OpsBed {
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         };
         println!("$ ops {}\n{}{}", args.join(" "), run.stdout, run.stderr);
-        assert!(!run.stdout.contains(WEBHOOK_SECRET) && !run.stderr.contains(WEBHOOK_SECRET), "the secret was printed");
-        assert!(!run.stdout.contains(API_KEY) && !run.stderr.contains(API_KEY), "the key was printed");
+        assert!(
+            !run.stdout.contains(WEBHOOK_SECRET) && !run.stderr.contains(WEBHOOK_SECRET),
+            "the secret was printed"
+        );
+        assert!(
+            !run.stdout.contains(API_KEY) && !run.stderr.contains(API_KEY),
+            "the key was printed"
+        );
         run
     }
 

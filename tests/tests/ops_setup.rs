@@ -10,12 +10,20 @@ async fn setup_on_an_empty_account_creates_the_five_fields_and_the_three_rules_t
 
     let dry = bed.ops(&["setup", "--dry-run", "--rules", "--webhook-base", WEBHOOK_BASE]);
     assert_eq!(dry.code, 0, "{}", dry.stderr);
-    assert!(dry.stdout.contains("Would create 5 field(s) and 3 rule(s)."), "{}", dry.stdout);
+    assert!(
+        dry.stdout.contains("Would create 5 field(s) and 3 rule(s)."),
+        "{}",
+        dry.stdout
+    );
     assert!(bed.writes().is_empty(), "a dry run writes nothing: {:?}", bed.writes());
 
     let first = bed.ops(&["setup", "--rules", "--webhook-base", WEBHOOK_BASE]);
     assert_eq!(first.code, 0, "{}", first.stderr);
-    assert!(first.stdout.contains("Created 5 field(s) and 3 rule(s)."), "{}", first.stdout);
+    assert!(
+        first.stdout.contains("Created 5 field(s) and 3 rule(s)."),
+        "{}",
+        first.stdout
+    );
     let mut writes = bed.writes();
     writes.sort();
     assert_eq!(
@@ -33,21 +41,40 @@ async fn setup_on_an_empty_account_creates_the_five_fields_and_the_three_rules_t
     );
     for label in AI_FIELD_LABELS {
         assert!(
-            bed.fd.ticket_fields().iter().chain(&bed.fd.contact_fields()).any(|f| f["label"] == label),
+            bed.fd
+                .ticket_fields()
+                .iter()
+                .chain(&bed.fd.contact_fields())
+                .any(|f| f["label"] == label),
             "{label} created"
         );
     }
-    assert_eq!(bed.fd.field_choices("Sentiment Score"), ["positive", "neutral", "negative"]);
-    assert_eq!(bed.fd.field_choices("AI Urgency"), ["low", "medium", "high", "critical"]);
+    assert_eq!(
+        bed.fd.field_choices("Sentiment Score"),
+        ["positive", "neutral", "negative"]
+    );
+    assert_eq!(
+        bed.fd.field_choices("AI Urgency"),
+        ["low", "medium", "high", "critical"]
+    );
 
     let created = &bed.fd.rules(1)[0];
     let action = &created["actions"][0];
     assert_eq!(action["url"], format!("{WEBHOOK_BASE}/freshdesk/ticket-created"));
     assert_eq!(action["content"], "{\"ticket_id\": {{ticket.id}}}");
-    assert_eq!(action["custom_headers"]["X-Webhook-Secret"], WEBHOOK_SECRET, "the secret the functions read");
+    assert_eq!(
+        action["custom_headers"]["X-Webhook-Secret"], WEBHOOK_SECRET,
+        "the secret the functions read"
+    );
     let updates: Vec<Value> = bed.fd.rules(4);
-    let replied = updates.iter().find(|r| r["name"] == "Simpli bridge: customer replied").expect("rule");
-    assert_eq!(replied["performer"]["type"], 2, "only the requester's replies: the bridge's own writes are agent events");
+    let replied = updates
+        .iter()
+        .find(|r| r["name"] == "Simpli bridge: customer replied")
+        .expect("rule");
+    assert_eq!(
+        replied["performer"]["type"], 2,
+        "only the requester's replies: the bridge's own writes are agent events"
+    );
 
     let before = bed.writes().len();
     let second = bed.ops(&["setup", "--rules", "--webhook-base", WEBHOOK_BASE]);
@@ -63,7 +90,12 @@ async fn without_rules_it_prints_them_with_the_secret_left_out() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("Nothing to change"), "{}", run.stdout);
     assert!(run.stdout.contains("<the webhook secret>"), "{}", run.stdout);
-    assert!(run.stdout.contains(&format!("{WEBHOOK_BASE}/freshdesk/ticket-resolved")), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("{WEBHOOK_BASE}/freshdesk/ticket-resolved")),
+        "{}",
+        run.stdout
+    );
     assert!(bed.writes().is_empty());
 }
 
@@ -74,12 +106,21 @@ async fn a_number_typed_sentiment_score_is_reported_and_left_unchanged() {
     let bed = OpsBed::start(fd).await;
     let run = bed.ops(&["setup"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let line = run.stdout.lines().find(|l| l.starts_with("Sentiment Score")).expect("a line for the field");
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Sentiment Score"))
+        .expect("a line for the field");
     assert!(line.contains("(number)") && line.contains("left unchanged"), "{line}");
     assert!(line.contains("the score × 100"), "says what the bridge writes: {line}");
     assert!(run.stdout.contains("Nothing to change"), "{}", run.stdout);
     assert!(bed.writes().is_empty(), "{:?}", bed.writes());
-    let field = bed.fd.contact_fields().into_iter().find(|f| f["label"] == "Sentiment Score").expect("field");
+    let field = bed
+        .fd
+        .contact_fields()
+        .into_iter()
+        .find(|f| f["label"] == "Sentiment Score")
+        .expect("field");
     assert_eq!(field["type"], "custom_number");
 }
 
