@@ -400,18 +400,12 @@ async fn table_check(aws: &aws_config::SdkConfig, table: Option<&str>) -> Check 
     }
 }
 
-/// The queues to check: each event's `*_QUEUE_URL`, else `JOB_QUEUE_URL`.
+/// The queues to check: each event's `*_QUEUE_URL`, else `JOB_QUEUE_URL` once.
 fn queues(config: &Config) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = crate::EVENTS
-        .iter()
-        .filter_map(|event| {
-            let var = format!("{}_QUEUE_URL", event.to_uppercase().replace('-', "_"));
-            crate::env_value(&var).map(|url| (event.to_string(), url))
-        })
-        .collect();
+    let mut out = crate::show::event_queues(None);
     if out.is_empty() {
         if let Some(url) = &config.job_queue_url {
-            out.push(("job".into(), url.clone()));
+            out.push(("<event>".into(), url.clone()));
         }
     }
     out

@@ -44,6 +44,7 @@ pub mod doctor;
 pub mod freshdesk;
 pub mod guide;
 pub mod setup;
+pub mod show;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpsError {

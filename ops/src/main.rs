@@ -4,6 +4,7 @@
 //! ops replay --event ticket-created [--ticket-id 101] [--queue-url URL] [--dlq-url URL] [--dry-run]
 //! ops setup [--dry-run] [--rules --webhook-base URL]
 //! ops doctor [--json] [--webhook-base URL]
+//! ops show --ticket 101
 //! ```
 //! `setup` and `doctor` read the bridge's own variables (`FRESHDESK_*`, `WEBHOOK_SECRET*`,
 //! the Simpli URLs, `IDEMPOTENCY_TABLE`, the queue URLs) exactly as the functions do.
@@ -30,6 +31,15 @@ enum Command {
     Setup(SetupArgs),
     /// Check everything the bridge depends on; exit 1 if any check fails.
     Doctor(DoctorArgs),
+    /// What the bridge knows of one ticket: dedup items, the AI's answers, DLQ messages.
+    Show(ShowArgs),
+}
+
+#[derive(Args, Debug)]
+struct ShowArgs {
+    /// The Freshdesk ticket id.
+    #[arg(long)]
+    ticket: u64,
 }
 
 #[derive(Args, Debug)]
@@ -125,6 +135,24 @@ async fn setup(args: SetupArgs) -> Result<String, ops::OpsError> {
     Ok(report.render())
 }
 
+async fn show(args: ShowArgs) -> Result<String, ops::OpsError> {
+    let config = ops::context::config()?;
+    let table = config
+        .idempotency_table
+        .as_deref()
+        .ok_or_else(|| ops::OpsError::Usage("IDEMPOTENCY_TABLE is not set".into()))?;
+    let aws = shared::clients::aws::sdk_config().await;
+    let dynamo = aws_sdk_dynamodb::Client::new(&aws);
+    let mut report = ops::show::ShowReport {
+        ticket: args.ticket,
+        items: ops::show::items(&dynamo, table, args.ticket).await?,
+        ..Default::default()
+    };
+    let queues = ops::show::event_queues(config.job_queue_url.as_deref());
+    ops::show::parked(&aws, &queues, config.job_dlq_url.clone(), args.ticket, &mut report).await;
+    Ok(report.render())
+}
+
 async fn doctor(args: DoctorArgs) -> ExitCode {
     let report = ops::doctor::run(ops::context::webhook_base(args.webhook_base)).await;
     print!("{}", if args.json { report.json() } else { report.render() });
@@ -141,6 +169,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Replay(args) => replay(args).await,
         Command::Setup(args) => setup(args).await,
+        Command::Show(args) => show(args).await,
         Command::Doctor(args) => return doctor(args).await,
     };
     match result {

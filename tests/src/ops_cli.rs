@@ -2,20 +2,27 @@
 //! job queue with its DLQ on moto, and the environment a deployed stack gives the functions.
 //! Tests run the real `ops` binary against it.
 
+use std::net::SocketAddr;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Duration;
+
+use shared::store::DynamoDedupStore;
+use shared::App;
 
 use sim::{FreshdeskSim, SimpliSim};
 
 use crate::runtime_api::{create_queue_pair, sqs_client, QueuePair};
 
-pub const API_KEY: &str = "ops-key";
+pub use crate::API_KEY;
 pub const WEBHOOK_SECRET: &str = "hook-secret-value-7f3a";
 pub const WEBHOOK_BASE: &str = "https://bridge.example.com";
 
 pub struct OpsBed {
     pub fd: FreshdeskSim,
     pub simpli: SimpliSim,
+    pub fd_addr: SocketAddr,
+    pub simpli_addr: SocketAddr,
     pub table: String,
     pub queue: QueuePair,
     pub env: Vec<(String, String)>,
@@ -47,10 +54,18 @@ impl OpsBed {
         Self {
             fd,
             simpli,
+            fd_addr,
+            simpli_addr,
             table,
             queue,
             env,
         }
+    }
+
+    /// A function container on the bed's account, Simpli and dedup table (inline mode).
+    pub fn app(&self, env: &[(&str, &str)]) -> Arc<App> {
+        let store = Arc::new(DynamoDedupStore::new(crate::dynamo_client(), self.table.clone()));
+        Arc::new(crate::build_app(self.fd_addr, self.simpli_addr, store, env))
     }
 
     /// Set (or replace) one variable of the environment `ops` runs with.
