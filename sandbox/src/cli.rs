@@ -1,15 +1,16 @@
 //! The command line: `sandbox` (the checked scenario, the default), `sandbox serve [--port N]
-//! [--with-simulators]`, `sandbox --help`. Small enough not to need an argument-parsing crate.
+//! [--with-simulators] [--shadow]`, `sandbox --help`. Small enough not to need an argument-parsing crate.
 
 use crate::serve::{ServeOptions, DEFAULT_PORT};
 
 pub const USAGE: &str = "\
 Usage:
   sandbox [scenario]                          start the simulators and the bridge, replay events/, report and check
-  sandbox serve [--port N] [--with-simulators]
+  sandbox serve [--port N] [--with-simulators] [--shadow]
                                               serve the webhook routes on 127.0.0.1:N (default 3000), configured
                                               from the Lambdas' environment variables; --with-simulators points
-                                              Freshdesk and Simpli at local simulators instead
+                                              Freshdesk and Simpli at local simulators instead; --shadow runs
+                                              the bridge with BRIDGE_MODE=shadow (notes only)
   sandbox --help
 
 Logs go to stderr at WARN; set RUST_LOG (e.g. RUST_LOG=info) for more.";
@@ -42,6 +43,7 @@ fn parse_serve(mut args: impl Iterator<Item = String>) -> Result<ServeOptions, S
     let mut opts = ServeOptions {
         port: DEFAULT_PORT,
         with_simulators: false,
+        shadow: false,
     };
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -50,6 +52,7 @@ fn parse_serve(mut args: impl Iterator<Item = String>) -> Result<ServeOptions, S
         };
         match flag.as_str() {
             "--with-simulators" if inline.is_none() => opts.with_simulators = true,
+            "--shadow" if inline.is_none() => opts.shadow = true,
             "--port" | "-p" => {
                 let raw = inline.or_else(|| args.next()).ok_or("--port needs a value")?;
                 opts.port = raw
@@ -81,6 +84,7 @@ mod tests {
         let want = Command::Serve(ServeOptions {
             port: 8080,
             with_simulators: true,
+            shadow: false,
         });
         assert_eq!(
             parsed(&["serve", "--port", "8080", "--with-simulators"]),
@@ -88,6 +92,14 @@ mod tests {
         );
         assert_eq!(parsed(&["serve", "--with-simulators", "--port=8080"]), Ok(want));
         assert_eq!(parsed(&["serve"]), Ok(Command::Serve(ServeOptions::default())));
+    }
+
+    #[test]
+    fn serve_takes_the_shadow_flag() {
+        let Ok(Command::Serve(opts)) = parsed(&["serve", "--with-simulators", "--shadow"]) else {
+            panic!("serve");
+        };
+        assert!(opts.shadow && opts.with_simulators);
     }
 
     #[test]

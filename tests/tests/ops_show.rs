@@ -24,10 +24,7 @@ async fn show_lists_a_processed_job_with_the_ai_answers() {
         out.starts_with("ticket 101: 1 dedup item(s)\nticket-created#101\n"),
         "{out}"
     );
-    assert!(
-        out.contains("status COMPLETED, attempt 1, steps [note]"),
-        "{out}"
-    );
+    assert!(out.contains("status COMPLETED, attempt 1, steps [note]"), "{out}");
     assert!(
         out.contains("AI: mode live, category billing, urgency medium, confidence 0.87, sentiment "),
         "{out}"
