@@ -1,5 +1,15 @@
 //! Operator tasks of the bridge.
 //!
+//! | command | module |
+//! |---|---|
+//! | `setup`: create the AI fields and automation rules an account lacks | `setup.rs` (what it creates: `guide.rs`) |
+//! | `doctor`: read-only checks, one line each, ✔ or ✘ with the fix | `doctor.rs` |
+//! | `show`: a ticket's dedup items, the AI's answers, its DLQ messages | `show.rs` |
+//! | `replay`: move dead-lettered jobs back to their queue | this file |
+//!
+//! `context.rs` reads the configuration and secrets as the functions do; `freshdesk.rs` is the
+//! small admin client (no retries: a hand-run command reports each failure as it is).
+//!
 //! `replay` moves dead-lettered job messages back to their event's queue once the cause of
 //! their failure is fixed (a Freshdesk field renamed, a key rotated, an outage over). A job
 //! that lands in the DLQ keeps its dedup record (`FAILED`, or `IN_PROGRESS` with its steps),
