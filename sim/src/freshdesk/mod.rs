@@ -3,7 +3,8 @@
 //! `Arc<Mutex<State>>`: tests seed data, start the server, drive the code under
 //! test, then inspect tickets, notes and the request log through the same
 //! handle. Request pipeline in `server` (types and paging in `wire`);
-//! resource handlers in `tickets`, `conversations`, `contacts`, `solutions`;
+//! resource handlers in `tickets`, `conversations`, `contacts`, `solutions`, `admin` (field
+//! creation, automation rules, groups, and the helpers that build broken accounts);
 //! validation in `validate`; inspection and fault controls in `inspect`;
 //! demo data in `seed`.
 
