@@ -1,5 +1,6 @@
 //! `ops doctor`: read-only checks of everything the bridge depends on, one line each, ✔ or ✘
-//! with the fix. Calls: Freshdesk 2 (fields) + 2 (rules) + 1 (groups, only with a GROUP_MAP);
+//! with the fix. Calls: Freshdesk 2 (fields; the first also checks the key) + 2 (rules) + 1
+//! (groups, only with a GROUP_MAP);
 //! one `GET /health` per Simpli service; DynamoDB DescribeTable + DescribeTimeToLive; per
 //! queue one GetQueueAttributes on the queue and one on its DLQ.
 
@@ -16,7 +17,7 @@ use shared::Config;
 use crate::context;
 use crate::freshdesk::Freshdesk;
 use crate::guide::{GuideRule, FIELDS, RULES};
-use crate::setup::{assess, quoted, read_fields, spec};
+use crate::setup::{assess, defs, quoted, spec};
 
 /// One check's result.
 #[derive(Debug, Clone, Serialize)]
@@ -137,9 +138,9 @@ fn secrets_check(secrets: &shared::Secrets) -> Check {
 }
 
 async fn freshdesk_checks(fd: &Freshdesk, config: &Config, base: Option<&str>, checks: &mut Vec<Check>) {
-    let fields = fd.get("ticket_fields").await;
-    let total = match &fields {
-        Ok(answer) => answer.rate_limit_total,
+    // The key check's answer is the ticket field list: one call for both.
+    let (ticket, total) = match fd.get("ticket_fields").await {
+        Ok(answer) => (defs(answer.body), answer.rate_limit_total),
         Err(e) => {
             let fix = match e.status {
                 401 => "the key is wrong or revoked: store the bot agent's current API key (Profile settings › API key) in the Freshdesk key secret",
@@ -154,8 +155,8 @@ async fn freshdesk_checks(fd: &Freshdesk, config: &Config, base: Option<&str>, c
         format!("X-RateLimit-Total {t}/min")
     });
     checks.push(pass("Freshdesk key", format!("accepted; {plan}")));
-    let (ticket, contact) = match read_fields(fd).await {
-        Ok(f) => f,
+    let contact = match fd.get("contact_fields").await {
+        Ok(answer) => defs(answer.body),
         Err(e) => {
             return checks.push(fail(
                 "Freshdesk fields",

@@ -61,7 +61,8 @@ pub async fn read_fields(fd: &Freshdesk) -> Result<(Vec<FieldDef>, Vec<FieldDef>
     Ok((defs(ticket), defs(contact)))
 }
 
-fn defs(v: Value) -> Vec<FieldDef> {
+/// Field definitions from a `GET /…_fields` body.
+pub fn defs(v: Value) -> Vec<FieldDef> {
     serde_json::from_value(v).unwrap_or_default()
 }
 

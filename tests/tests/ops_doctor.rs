@@ -35,7 +35,9 @@ fn failure<'a>(run: &'a Run, check: &str) -> &'a str {
 async fn doctor_passes_on_a_good_account_with_few_read_only_calls() {
     let bed = good_bed().await;
     let before = bed.fd.requests().len();
+    let started = std::time::Instant::now();
     let run = bed.ops(&["doctor"]);
+    let elapsed = started.elapsed();
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(failed(&run).is_empty(), "{}", run.stdout);
     let lines: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with('✔')).collect();
@@ -43,7 +45,11 @@ async fn doctor_passes_on_a_good_account_with_few_read_only_calls() {
     assert!(run.stdout.contains("X-RateLimit-Total 10000/min"), "{}", run.stdout);
     let calls: Vec<_> = bed.fd.requests().into_iter().skip(before).collect();
     assert!(calls.iter().all(|r| r.method == "GET"), "read-only");
-    assert!(calls.len() <= 6, "few calls: {}", calls.len());
+    assert!(calls.len() <= 5, "few calls: {}", calls.len());
+    println!(
+        "measured: ops doctor made {} Freshdesk calls and ran in {elapsed:?} (process start included)",
+        calls.len()
+    );
 
     let json = bed.ops(&["doctor", "--json"]);
     assert_eq!(json.code, 0);
