@@ -3,7 +3,7 @@
 //! | command | module |
 //! |---|---|
 //! | `setup`: create the AI fields and automation rules an account lacks | `setup.rs` (what it creates: `guide.rs`) |
-//! | `doctor`: read-only checks, one line each, ✔ or ✘ with the fix | `doctor.rs` |
+//! | `doctor`: read-only checks, one line each, ✔ or ✘ with the fix | `doctor/` (`freshdesk.rs`, `services.rs`) |
 //! | `show`: a ticket's dedup items, the AI's answers, its DLQ messages | `show.rs` |
 //! | `replay`: move dead-lettered jobs back to their queue | this file |
 //!

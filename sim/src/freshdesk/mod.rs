@@ -4,16 +4,18 @@
 //! test, then inspect tickets, notes and the request log through the same
 //! handle. Request pipeline in `server` (types and paging in `wire`);
 //! resource handlers in `tickets`, `conversations`, `contacts`, `solutions`, `admin` (field
-//! creation, automation rules, groups, and the helpers that build broken accounts);
+//! creation, groups), `rules` (automation rules); `broken` builds broken accounts for tests;
 //! validation in `validate`; inspection and fault controls in `inspect`;
 //! demo data in `seed`.
 
 mod admin;
+mod broken;
 mod contacts;
 mod conversations;
 mod faults;
 pub mod fields;
 mod inspect;
+mod rules;
 mod seed;
 mod server;
 mod solutions;
