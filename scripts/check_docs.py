@@ -63,6 +63,9 @@ PROOFS = [
     (r"python3 -m venv \.venv", None, "part of the deploy prerequisites (the same venv as the local run)"),
     (r"\.venv/bin/pip install aws-sam-cli cargo-lambda ziglang", None, "deploy tools; CI installs cfn-lint, sam and cargo-lambda in scripts/validate-template.sh and scripts/local-run.sh"),
     (r"export PATH=\"\$PWD/\.venv/bin:\$PATH\"", None, "shell set-up"),
+    # the settings of a deployed stack, for ops (docs/setup-and-doctor.md)
+    (r"out\(\) \{ aws cloudformation describe-stacks .*", None, "reads a deployed stack's outputs (needs an AWS account)"),
+    (r"export [A-Z_]+=(\$\(out \w+\)|\S+)( [A-Z_]+=(\$\(out \w+\)|\S+))*", None, "the settings of a deployed stack; scripts/docs_ops_run.py sets the same names for the local stand-in"),
     # every ops command, as printed, against moto and the simulators
     (r"cargo run -p ops -- .*", "scripts/docs_ops_run.py", 'if c.startswith("cargo run -p ops -- ")'),
     (r"scripts/docs_ops_run\.py", ".ci/run", "scripts/docs_ops_run.py"),

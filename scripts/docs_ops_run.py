@@ -3,7 +3,8 @@
 printed and in the order the pages show them, against a local stand-in of a deployed stack:
 
 - moto's server on 127.0.0.1 (the dedup table with TTL on `expires_at`; per event a job queue
-  with its DLQ, each DLQ holding two parked jobs, for tickets 42 and 43);
+  with its DLQ; ticket-created's DLQ holds two parked jobs, for tickets 42 and 43, which the
+  pages' replay commands move back before `ops doctor` looks at the DLQs);
 - `sandbox serve --with-simulators` (the Freshdesk simulator on 127.0.0.1:9100, the Simpli
   stand-ins on 8001–8006, the webhook routes on 127.0.0.1:3000);
 - the environment a deployed function has (events/local.env.example, plus the table and the
@@ -73,7 +74,8 @@ def stack(endpoint):
         BillingMode="PAY_PER_REQUEST",
     )
     ddb.update_time_to_live(TableName="bridge-dedup", TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
-    env = {"IDEMPOTENCY_TABLE": "bridge-dedup"}
+    # the stack's WebhookBaseUrl: the sandbox serves the same /freshdesk/<event> routes
+    env = {"IDEMPOTENCY_TABLE": "bridge-dedup", "WEBHOOK_BASE_URL": "http://127.0.0.1:3000"}
     for event in EVENTS:
         dlq = sqs.create_queue(QueueName=f"{event}-dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -81,7 +83,7 @@ def stack(endpoint):
             QueueName=f"{event}-jobs",
             Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "20"})},
         )["QueueUrl"]
-        for ticket in PARKED:
+        for ticket in PARKED if event == "ticket-created" else []:
             body = {"event": event, "ticket_id": ticket, "received_at": int(time.time() * 1000), "request_id": f"docs-{event}-{ticket}"}
             sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(body))
         env[event.upper().replace("-", "_") + "_QUEUE_URL"] = queue

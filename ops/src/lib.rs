@@ -1,5 +1,15 @@
 //! Operator tasks of the bridge.
 //!
+//! | command | module |
+//! |---|---|
+//! | `setup`: create the AI fields and automation rules an account lacks | `setup.rs` (what it creates: `guide.rs`) |
+//! | `doctor`: read-only checks, one line each, ✔ or ✘ with the fix | `doctor/` (`freshdesk.rs`, `services.rs`) |
+//! | `show`: a ticket's dedup items, the AI's answers, its DLQ messages | `show.rs` |
+//! | `replay`: move dead-lettered jobs back to their queue | this file |
+//!
+//! `context.rs` reads the configuration and secrets as the functions do; `freshdesk.rs` is the
+//! small admin client (no retries: a hand-run command reports each failure as it is).
+//!
 //! `replay` moves dead-lettered job messages back to their event's queue once the cause of
 //! their failure is fixed (a Freshdesk field renamed, a key rotated, an outage over). A job
 //! that lands in the DLQ keeps its dedup record (`FAILED`, or `IN_PROGRESS` with its steps),
@@ -26,15 +36,34 @@ pub const EVENTS: [&str; 3] = ["ticket-created", "customer-replied", "ticket-res
 /// (set by `shared::runtime::queue::JobQueue::dead_letter`). It is dropped on replay.
 pub const FAILURE_ATTRIBUTE: &str = "failure";
 
+/// A variable's trimmed value; empty counts as unset.
+pub fn env_value(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
 /// SQS limits.
 const MAX_VISIBILITY_SECS: u64 = 12 * 3600;
 const MAX_WAIT_SECS: u64 = 20;
 const MAX_BATCH: usize = 10;
 
+pub mod context;
+pub mod doctor;
+pub mod freshdesk;
+pub mod guide;
+pub mod setup;
+pub mod show;
+
 #[derive(Debug, thiserror::Error)]
 pub enum OpsError {
     #[error("{0}")]
     Usage(String),
+    #[error("{0}")]
+    Config(String),
+    #[error("freshdesk {0}")]
+    Freshdesk(#[from] freshdesk::ApiError),
     #[error("sqs {op}: {cause}")]
     Sqs { op: &'static str, cause: String },
 }

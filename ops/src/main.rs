@@ -2,7 +2,12 @@
 //!
 //! ```text
 //! ops replay --event ticket-created [--ticket-id 101] [--queue-url URL] [--dlq-url URL] [--dry-run]
+//! ops setup [--dry-run] [--rules --webhook-base URL]
+//! ops doctor [--json] [--webhook-base URL]
+//! ops show --ticket 101
 //! ```
+//! `setup` and `doctor` read the bridge's own variables (`FRESHDESK_*`, `WEBHOOK_SECRET*`,
+//! the Simpli URLs, `IDEMPOTENCY_TABLE`, the queue URLs) exactly as the functions do.
 //! Queue URLs come from the flags, else `JOB_QUEUE_URL` / `JOB_DLQ_URL`, else (DLQ only) the
 //! queue's `RedrivePolicy`. AWS credentials, region and endpoint come from the standard
 //! environment (`AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL`, ...).
@@ -22,6 +27,42 @@ struct Cli {
 enum Command {
     /// Move dead-lettered jobs back to their event's queue (once their cause is fixed).
     Replay(ReplayArgs),
+    /// Create the AI custom fields (and with --rules the automation rules) the account lacks.
+    Setup(SetupArgs),
+    /// Check everything the bridge depends on; exit 1 if any check fails.
+    Doctor(DoctorArgs),
+    /// What the bridge knows of one ticket: dedup items, the AI's answers, DLQ messages.
+    Show(ShowArgs),
+}
+
+#[derive(Args, Debug)]
+struct ShowArgs {
+    /// The Freshdesk ticket id.
+    #[arg(long)]
+    ticket: u64,
+}
+
+#[derive(Args, Debug)]
+struct SetupArgs {
+    /// Report what would be created, and create nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Also create the three automation rules (else they are printed).
+    #[arg(long)]
+    rules: bool,
+    /// The bridge's API base URL (the stack's WebhookBaseUrl output) [default: $WEBHOOK_BASE_URL].
+    #[arg(long)]
+    webhook_base: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct DoctorArgs {
+    /// One JSON object instead of lines.
+    #[arg(long)]
+    json: bool,
+    /// The bridge's API base URL, to check where the rules point [default: $WEBHOOK_BASE_URL].
+    #[arg(long)]
+    webhook_base: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -82,11 +123,54 @@ async fn replay(args: ReplayArgs) -> Result<String, ops::OpsError> {
     Ok(report.render())
 }
 
+async fn setup(args: SetupArgs) -> Result<String, ops::OpsError> {
+    let ctx = ops::context::load().await?;
+    let opts = ops::setup::SetupOptions {
+        dry_run: args.dry_run,
+        rules: args.rules,
+        webhook_base: ops::context::webhook_base(args.webhook_base),
+    };
+    let secret = ctx.secrets.webhook_secret.as_ref();
+    let report = ops::setup::run(&ctx.freshdesk, &ctx.config.fields, secret, &opts).await?;
+    Ok(report.render())
+}
+
+async fn show(args: ShowArgs) -> Result<String, ops::OpsError> {
+    let config = ops::context::config()?;
+    let table = config
+        .idempotency_table
+        .as_deref()
+        .ok_or_else(|| ops::OpsError::Usage("IDEMPOTENCY_TABLE is not set".into()))?;
+    let aws = shared::clients::aws::sdk_config().await;
+    let dynamo = aws_sdk_dynamodb::Client::new(&aws);
+    let mut report = ops::show::ShowReport {
+        ticket: args.ticket,
+        items: ops::show::items(&dynamo, table, args.ticket).await?,
+        ..Default::default()
+    };
+    let queues = ops::show::event_queues(config.job_queue_url.as_deref());
+    ops::show::parked(&aws, &queues, config.job_dlq_url.clone(), args.ticket, &mut report).await;
+    Ok(report.render())
+}
+
+async fn doctor(args: DoctorArgs) -> ExitCode {
+    let report = ops::doctor::run(ops::context::webhook_base(args.webhook_base)).await;
+    print!("{}", if args.json { report.json() } else { report.render() });
+    if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => replay(args).await,
+        Command::Setup(args) => setup(args).await,
+        Command::Show(args) => show(args).await,
+        Command::Doctor(args) => return doctor(args).await,
     };
     match result {
         Ok(text) => {

@@ -1,5 +1,5 @@
 //! The command line, through clap: `sandbox` (the checked scenario, the default), `sandbox serve
-//! [--port N] [--with-simulators]`, `sandbox --help`.
+//! [--port N] [--with-simulators] [--shadow]`, `sandbox --help`.
 
 use clap::{Parser, Subcommand};
 
@@ -29,6 +29,9 @@ enum Sub {
         /// Point Freshdesk and Simpli at local simulators instead of the configured services.
         #[arg(long)]
         with_simulators: bool,
+        /// Run the bridge with BRIDGE_MODE=shadow: notes only, no field changes.
+        #[arg(long)]
+        shadow: bool,
     },
 }
 
@@ -44,7 +47,15 @@ impl Cli {
     pub fn command(self) -> Command {
         match self.command {
             None | Some(Sub::Scenario) => Command::Scenario,
-            Some(Sub::Serve { port, with_simulators }) => Command::Serve(ServeOptions { port, with_simulators }),
+            Some(Sub::Serve {
+                port,
+                with_simulators,
+                shadow,
+            }) => Command::Serve(ServeOptions {
+                port,
+                with_simulators,
+                shadow,
+            }),
         }
     }
 }
@@ -70,6 +81,7 @@ mod tests {
         let want = Command::Serve(ServeOptions {
             port: 8080,
             with_simulators: true,
+            shadow: false,
         });
         assert_eq!(
             parsed(&["serve", "--port", "8080", "--with-simulators"]),
@@ -77,6 +89,14 @@ mod tests {
         );
         assert_eq!(parsed(&["serve", "--with-simulators", "--port=8080"]), Ok(want));
         assert_eq!(parsed(&["serve"]), Ok(Command::Serve(ServeOptions::default())));
+    }
+
+    #[test]
+    fn serve_takes_the_shadow_flag() {
+        let Ok(Command::Serve(opts)) = parsed(&["serve", "--with-simulators", "--shadow"]) else {
+            panic!("serve --shadow is a serve command");
+        };
+        assert!(opts.shadow && opts.with_simulators);
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub const DEFAULT_PORT: u16 = 3000;
 pub struct ServeOptions {
     pub port: u16,
     pub with_simulators: bool,
+    /// `BRIDGE_MODE=shadow`: notes only, no field changes.
+    pub shadow: bool,
 }
 
 impl Default for ServeOptions {
@@ -29,6 +31,7 @@ impl Default for ServeOptions {
         Self {
             port: DEFAULT_PORT,
             with_simulators: false,
+            shadow: false,
         }
     }
 }
@@ -58,14 +61,18 @@ impl ServeError {
 
 /// Builds the app, binds the port, prints what is served where, and serves until killed.
 pub async fn serve(opts: &ServeOptions, out: &mut impl Write) -> Result<(), ServeError> {
+    // --shadow wins over the environment's BRIDGE_MODE.
+    let shadow = opts.shadow;
+    let outside = move |name: &str| match name {
+        "BRIDGE_MODE" if shadow => Some("shadow".to_string()),
+        _ => std::env::var(name).ok(),
+    };
     let (app, sims) = if opts.with_simulators {
         let sims = Simulators::start_well_known().await?;
-        (
-            setup::simulator_app(&sims, |name| std::env::var(name).ok())?,
-            Some(sims),
-        )
+        (setup::simulator_app(&sims, outside)?, Some(sims))
     } else {
-        (Arc::new(App::from_env().await?), None)
+        let config = shared::Config::from_lookup(outside).map_err(StartupError::from)?;
+        (Arc::new(App::from_webhook_config(config).await?), None)
     };
     let listener = TcpListener::bind(("127.0.0.1", opts.port))
         .await
@@ -98,6 +105,7 @@ fn banner(out: &mut impl Write, app: &App, sims: Option<&Simulators>, addr: Sock
     )?;
     writeln!(out, "  GET  {:<30} → ok", "/health")?;
     writeln!(out, "  Freshdesk  {}", c.freshdesk_base)?;
+    writeln!(out, "  mode       {}", c.mode)?;
     let s = &c.simpli;
     writeln!(
         out,

@@ -165,3 +165,44 @@ async fn serve_with_simulators_answers_a_webhook_with_its_outcome() {
         404
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_shadow_runs_the_bridge_in_shadow_mode() {
+    let child = Command::new(env!("CARGO_BIN_EXE_sandbox"))
+        .args(["serve", "--port", "0", "--with-simulators", "--shadow"])
+        .env_clear()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the sandbox binary");
+    let mut server = Running(child);
+    let stdout = server.0.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let banner: Vec<String> = lines.by_ref().take(9).map(|l| l.expect("readable")).collect();
+    std::thread::spawn(move || lines.for_each(drop));
+    assert!(banner.iter().any(|l| l.trim() == "mode       shadow"), "{banner:?}");
+    let base = banner[0]
+        .split("webhook routes on ")
+        .nth(1)
+        .expect("address")
+        .trim()
+        .to_string();
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{base}/freshdesk/ticket-created"))
+        .basic_auth("freshdesk", Some(sandbox::SECRET))
+        .header("content-type", "application/json")
+        .body(r#"{"ticket_id": 101}"#)
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(answer["status"], "processed", "{answer}");
+    assert_eq!(answer["result"]["mode"], "shadow", "{answer}");
+    assert_eq!(
+        answer["result"]["held_back"],
+        serde_json::json!(["ticket", "contact"]),
+        "{answer}"
+    );
+}

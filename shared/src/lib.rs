@@ -37,6 +37,8 @@
 //! | markers (kb-sync's cursor and articles) | `store/markers.rs` |
 //! | configuration, one variable at a time | `setup/config.rs` |
 //! | secrets (plain or Secrets Manager) | `setup/secrets.rs` |
+//! | rollout mode (`BRIDGE_MODE`: live or shadow) | `setup/mode.rs` |
+//! | the shadow note's "would set" block and the shadow metric | `job/shadow.rs` |
 //! | the outcome log line and its metric | `obs/outcome.rs` |
 //! | every metric (EMF) and its dimensions | `obs/metrics.rs` |
 

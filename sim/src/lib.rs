@@ -30,7 +30,12 @@
 //!   conversations,company`), `GET /tickets/{id}/conversations`, `POST
 //!   /tickets/{id}/notes`, `POST /tickets/{id}/reply`, `GET|PUT /contacts/{id}`,
 //!   `GET /ticket_fields`, `GET /contact_fields`, `GET /solutions/categories[/{id}[/folders]]`,
-//!   `GET /solutions/folders/{id}[/subfolders|/articles]`, `GET /solutions/articles/{id}`.
+//!   `GET /solutions/folders/{id}[/subfolders|/articles]`, `GET /solutions/articles/{id}`;
+//!   admin: `POST /admin/ticket_fields`, `POST /contact_fields` (custom field creation with
+//!   Freshdesk-style validation: unique label, known type, dropdown choices), `GET|POST
+//!   /automations/{1|3|4}/rules`, `GET /groups`. Tests bend an account with
+//!   [`FreshdeskSim::without_ai_fields`], `remove_field`, `set_field_type`,
+//!   `set_field_choices`, `add_rule`, `remove_rule`, `set_rule_url`.
 //! * Order of checks: rate limit (every request spends one credit, 429 +
 //!   `Retry-After` when exhausted) → injected fault → Basic auth (user = API
 //!   key) → `Accept` (406) → route. Every response carries `X-RateLimit-Total`,
@@ -74,7 +79,8 @@
 //!
 //! # Simpli stand-ins
 //! `POST /classify`, `/route`, `/api/v1/draft`, `/analyze`, `/evaluate`,
-//! `/articles` (201), `GET /gaps`, `GET /health`. Bad bodies → 422
+//! `/articles` (201), `GET /gaps`, `GET /health` (injected faults apply to it too, so a test
+//! can take a service "down"). Bad bodies → 422
 //! `{"error_code":"VALIDATION_ERROR","detail",...,"errors":[{field,message}]}`;
 //! with an API key configured a wrong/missing `X-API-Key` → 401. Answers:
 //! classify by keywords (confidence 0.87); route `{team: "<category>-team",
@@ -98,6 +104,7 @@ mod util;
 
 pub use env::{bridge_env, bridge_env_one_simpli, SIMPLI_URL_VARS};
 pub use freshdesk::{
-    fields, normalize_path, Fault, FaultKind, FreshdeskSim, RateWindow, RequestRecord, BOT_AGENT_ID, DEFAULT_RATE_LIMIT,
+    fields, normalize_path, Fault, FaultKind, FreshdeskSim, RateWindow, RequestRecord, AI_FIELD_LABELS, BOT_AGENT_ID,
+    DEFAULT_RATE_LIMIT,
 };
 pub use simpli::{SimpliRequest, SimpliSim, NEGATIVE_WORDS};

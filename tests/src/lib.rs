@@ -233,6 +233,7 @@ pub async fn dynamo_store() -> DynamoDedupStore {
 pub mod dedup_suite;
 pub mod hooked_store;
 pub mod log_scan;
+pub mod ops_cli;
 pub mod runtime_api;
 
 /// Adds `n` new tickets (ids from `first_id`), in the shapes of the demo account's four

@@ -53,6 +53,9 @@ impl Job for CustomerReplied {
                 ctx.deadline,
             )
             .await?;
+        if app.config.mode.is_shadow() {
+            return Ok(shadow_outcome(ctx, &ticket, reply.id, &sentiment));
+        }
 
         let mut failures = Failures::default();
         if let Err(e) = update_contact(ctx, requester, &sentiment).await {
@@ -66,6 +69,7 @@ impl Job for CustomerReplied {
             }
         };
         failures.into_result(Outcome::Processed(json!({
+            "mode": "live",
             "conversation_id": reply.id,
             "score": sentiment.score,
             "label": sentiment.label,
@@ -73,6 +77,31 @@ impl Job for CustomerReplied {
             "escalation_tagged": tagged,
         })))
     }
+}
+
+/// Shadow mode: no contact PUT, no tag; the writes live mode would make are logged and counted.
+fn shadow_outcome(ctx: &JobCtx<'_>, ticket: &Ticket, conversation: u64, sentiment: &SentimentResult) -> Outcome {
+    let would_tag = needs_tag(ctx, ticket, sentiment);
+    let mut held = vec!["contact"];
+    if would_tag {
+        held.push("ticket-tag");
+    }
+    shared::job::shadow::record_skipped(CustomerReplied::EVENT, &held);
+    Outcome::Processed(json!({
+        "mode": "shadow",
+        "conversation_id": conversation,
+        "score": sentiment.score,
+        "label": sentiment.label,
+        "escalation_risk": sentiment.escalation_risk,
+        "escalation_tagged": false,
+        "held_back": held,
+    }))
+}
+
+/// Whether the risk reaches the threshold and the ticket lacks the tag.
+fn needs_tag(ctx: &JobCtx<'_>, ticket: &Ticket, sentiment: &SentimentResult) -> bool {
+    sentiment.escalation_risk >= ctx.app.config.escalation_threshold
+        && !ticket.tags.iter().any(|t| t.eq_ignore_ascii_case(TAG_ESCALATION))
 }
 
 /// The requester's sentiment fields (those the account's fields can take).
@@ -93,8 +122,7 @@ async fn update_contact(ctx: &JobCtx<'_>, requester: u64, sentiment: &SentimentR
 /// Tags the ticket `escalation-risk:high` when the risk reaches the threshold and the tag is
 /// missing. Returns whether the ticket needed the tag.
 async fn tag_escalation(ctx: &JobCtx<'_>, ticket: &Ticket, sentiment: &SentimentResult) -> Result<bool, JobError> {
-    let escalate = sentiment.escalation_risk >= ctx.app.config.escalation_threshold;
-    let tagged = escalate && !ticket.tags.iter().any(|t| t.eq_ignore_ascii_case(TAG_ESCALATION));
+    let tagged = needs_tag(ctx, ticket, sentiment);
     if tagged && !ctx.step_done("ticket-tag") {
         let update = TicketUpdate {
             tags: Some(merge_tags(&ticket.tags, &[TAG_ESCALATION.to_string()])),

@@ -7,10 +7,14 @@ use futures::FutureExt;
 use serde_json::{json, Map, Value};
 use shared::clients::freshdesk::discovery::AccountInfo;
 use shared::clients::freshdesk::{merge_tags, Ticket, TicketUpdate};
-use shared::clients::simpli::models::{Classification, DraftRequest, Message, Role, Routing, SentimentResult};
+use shared::clients::simpli::models::{
+    Classification, DraftRequest, DraftResponse, Message, Role, Routing, SentimentResult,
+};
 use shared::clients::simpli::SimpliError;
 use shared::job::notes;
 use shared::{Config, Failures, Job, JobCtx, JobError, Outcome};
+
+mod shadow;
 
 pub struct TicketCreated;
 
@@ -41,6 +45,9 @@ impl Job for TicketCreated {
             return Ok(early);
         }
         let account = ctx.app.account(ctx.deadline).await?;
+        if ctx.app.config.mode.is_shadow() {
+            return shadow::run(ctx, &ticket, &text, &account).await;
+        }
         let plan = Plan::for_attempt(ctx, &ticket, &account).await?;
         let attempt = Attempt {
             ctx,
@@ -138,19 +145,7 @@ impl<'a> Attempt<'a> {
             return Ok(None);
         }
         let (ctx, app) = (self.ctx, self.ctx.app);
-        let req = DraftRequest {
-            ticket_id: self.ticket.id.to_string(),
-            conversation: vec![Message {
-                role: Role::Customer,
-                content: self.text.to_string(),
-            }],
-            style: &app.config.draft_style,
-            language: &app.config.draft_language,
-        };
-        let draft = app
-            .simpli
-            .draft(&req, &ctx.request_id_for("draft"), ctx.deadline)
-            .await?;
+        let draft = draft(ctx, self.ticket, self.text).await?;
         if draft.draft.trim().is_empty() {
             tracing::warn!("Reply returned an empty draft; no note posted");
             return Ok(None);
@@ -219,8 +214,16 @@ impl<'a> Attempt<'a> {
             "category": class.category,
             "urgency": class.urgency,
             "confidence": class.confidence,
-            "update": update,
+            "changed": update_keys(&update),
         })))
+    }
+}
+
+/// The keys a ticket PUT carried (the outcome summary stays small: no values, no tags).
+fn update_keys(update: &TicketUpdate) -> Vec<String> {
+    match serde_json::to_value(update) {
+        Ok(Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -231,6 +234,7 @@ fn summarize(
 ) -> Result<Outcome, JobError> {
     let mut failures = Failures::default();
     let mut summary = Map::new();
+    summary.insert("mode".into(), json!("live"));
     for (name, result) in branches {
         match result {
             Ok(Some(v)) => {
@@ -244,13 +248,28 @@ fn summarize(
         Some(Ok(s)) => {
             summary.insert(
                 "sentiment".into(),
-                json!({"score": s.score, "escalation_risk": s.escalation_risk}),
+                json!({"label": s.label, "score": s.score, "escalation_risk": s.escalation_risk}),
             );
         }
         Some(Err(e)) => failures.push(e),
         None => {}
     }
     failures.into_result(Outcome::Processed(Value::Object(summary)))
+}
+
+/// Reply's draft of a first answer to the customer's text.
+async fn draft(ctx: &JobCtx<'_>, ticket: &Ticket, text: &str) -> Result<DraftResponse, SimpliError> {
+    let app = ctx.app;
+    let req = DraftRequest {
+        ticket_id: ticket.id.to_string(),
+        conversation: vec![Message {
+            role: Role::Customer,
+            content: text.to_string(),
+        }],
+        style: &app.config.draft_style,
+        language: &app.config.draft_language,
+    };
+    app.simpli.draft(&req, &ctx.request_id_for("draft"), ctx.deadline).await
 }
 
 /// Triage `/classify` then `/route`. A route that cannot work (4xx) leaves the group alone.

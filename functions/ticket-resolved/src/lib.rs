@@ -100,6 +100,7 @@ impl Job for TicketResolved {
             .await?;
         ctx.step(STEP_NOTE).await?;
         Ok(Outcome::Processed(json!({
+            "mode": app.config.mode.as_str(),
             "overall_score": qa.overall_score,
             "agent_id": request.agent_id,
             "messages": request.messages.len(),

@@ -7,6 +7,7 @@ pub mod notes;
 mod outcome;
 mod pipeline;
 pub mod retry;
+pub mod shadow;
 pub mod text;
 
 pub use outcome::{Failures, JobError, JobReport, Outcome};

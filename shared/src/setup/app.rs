@@ -32,7 +32,12 @@ impl App {
     /// Cold start of a webhook function: configuration, secrets, clients. Fails with one line
     /// naming the problem; the webhook secret is required.
     pub async fn from_env() -> Result<Self, StartupError> {
-        let config = Config::from_env()?;
+        Self::from_webhook_config(Config::from_env()?).await
+    }
+
+    /// As [`App::from_env`], from a configuration the caller read and adjusted (the sandbox's
+    /// `serve --shadow`).
+    pub async fn from_webhook_config(config: Config) -> Result<Self, StartupError> {
         config.require_webhook_secret()?;
         Self::from_config(config).await
     }

@@ -65,6 +65,8 @@ pub struct Config {
     pub fields: FieldOverrides,
     /// Lifetime of a dedup record (Freshdesk retries webhooks for hours).
     pub dedup_ttl: Duration,
+    /// `BRIDGE_MODE`: `live` (default) or `shadow` (notes only).
+    pub mode: crate::setup::mode::BridgeMode,
     /// The function's configured timeout, when the environment tells it
     /// (`AWS_LAMBDA_FUNCTION_TIMEOUT`, set by Lambda emulators and in `events/local.env.example`).
     pub function_timeout: Option<Duration>,
@@ -136,6 +138,10 @@ impl Config {
             fields: field_overrides(&env),
             dedup_ttl: Duration::from_secs(defaults::DEDUP_TTL_DAYS * 24 * 3600),
             function_timeout: env.seconds("AWS_LAMBDA_FUNCTION_TIMEOUT")?,
+            mode: match env.get("BRIDGE_MODE") {
+                None => Default::default(),
+                Some(raw) => crate::setup::mode::BridgeMode::parse(&raw).map_err(|p| err("BRIDGE_MODE", p))?,
+            },
         })
     }
 
@@ -371,6 +377,7 @@ mod tests {
             ("RETRY_BASE_SECONDS", "0"),
             ("AWS_LAMBDA_FUNCTION_TIMEOUT", "two minutes"),
             ("FRESHDESK_DOMAIN", "acme.example.com/x"),
+            ("BRIDGE_MODE", "dry-run"),
         ] {
             let mut pairs = MINIMAL.to_vec();
             pairs.push((var, bad));

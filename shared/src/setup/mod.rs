@@ -5,4 +5,5 @@
 pub mod app;
 pub mod clock;
 pub mod config;
+pub mod mode;
 pub mod secrets;

@@ -3,15 +3,19 @@
 //! `Arc<Mutex<State>>`: tests seed data, start the server, drive the code under
 //! test, then inspect tickets, notes and the request log through the same
 //! handle. Request pipeline in `server` (types and paging in `wire`);
-//! resource handlers in `tickets`, `conversations`, `contacts`, `solutions`;
+//! resource handlers in `tickets`, `conversations`, `contacts`, `solutions`, `admin` (field
+//! creation, groups), `rules` (automation rules); `broken` builds broken accounts for tests;
 //! validation in `validate`; inspection and fault controls in `inspect`;
 //! demo data in `seed`.
 
+mod admin;
+mod broken;
 mod contacts;
 mod conversations;
 mod faults;
 pub mod fields;
 mod inspect;
+mod rules;
 mod seed;
 mod server;
 mod solutions;
@@ -26,6 +30,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
+pub use admin::AI_FIELD_LABELS;
 pub use faults::{normalize_path, Fault, FaultKind, RateWindow};
 pub use state::{RequestRecord, BOT_AGENT_ID, DEFAULT_RATE_LIMIT};
 

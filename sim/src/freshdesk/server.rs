@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use super::faults::{FaultKind, RateDecision};
 use super::state::{RequestRecord, State};
 use super::wire::{Req, Resp};
-use super::{contacts, conversations, fields, solutions, tickets, FreshdeskSim};
+use super::{admin, contacts, conversations, fields, rules, solutions, tickets, FreshdeskSim};
 
 const MAX_BODY: usize = 10 * 1024 * 1024;
 
@@ -231,12 +231,16 @@ fn serve(st: &mut State, r: &Req) -> Resp {
         ["ticket_fields"] if m == "GET" => Resp::json(200, Value::Array(fields::served_ticket_fields(st))),
         ["contact_fields"] if m == "GET" => Resp::json(200, Value::Array(st.contact_fields.clone())),
         ["solutions", ..] if m == "GET" => solutions::get(st, r, &segs[1..]),
+        ["admin", "ticket_fields"] if m == "POST" => admin::create_field(st, r, false),
+        ["contact_fields"] if m == "POST" => admin::create_field(st, r, true),
+        ["automations", kind, "rules"] => rules::handle(st, r, kind),
+        ["groups"] if m == "GET" => admin::groups(st, r),
         ["ticket_fields" | "contact_fields"] => not_allowed("GET"),
         _ => Resp::not_found(),
     }
 }
 
-fn not_allowed(allow: &str) -> Resp {
+pub(crate) fn not_allowed(allow: &str) -> Resp {
     Resp::json(
         405,
         json!({"code": "method_not_allowed", "message": format!("Allowed methods: {allow}")}),

@@ -109,9 +109,6 @@ fn respond(
     if let Some(refused) = refuse(st, method, path, api_key, rid) {
         return refused;
     }
-    if path == "/health" {
-        return (200, json!({"status": "ok"}));
-    }
     if let Some(i) = st.faults.iter().position(|(p, _, n)| p == path && *n > 0) {
         let status = st.faults[i].1;
         st.faults[i].2 -= 1;
@@ -119,6 +116,9 @@ fn respond(
             st.faults.remove(i);
         }
         return error(status, "Simulated failure", rid);
+    }
+    if path == "/health" {
+        return (200, json!({"status": "ok"}));
     }
     if method == "GET" {
         return get(st, path);
