@@ -3,8 +3,8 @@
 printed and in the order the pages show them, against a local stand-in of a deployed stack:
 
 - moto's server on 127.0.0.1 (the dedup table with TTL on `expires_at`; per event a job queue
-  with its DLQ; ticket-created's DLQ holds two parked jobs, for tickets 42 and 43, which the
-  pages' replay commands move back before `ops doctor` looks at the DLQs);
+  with its DLQ; just before the first `replay` or `show --ticket` command, two jobs (tickets 42 and 43) are parked
+  in ticket-created's DLQ, as failures would have parked them);
 - `sandbox serve --with-simulators` (the Freshdesk simulator on 127.0.0.1:9100, the Simpli
   stand-ins on 8001–8006, the webhook routes on 127.0.0.1:3000);
 - the environment a deployed function has (events/local.env.example, plus the table and the
@@ -83,13 +83,21 @@ def stack(endpoint):
             QueueName=f"{event}-jobs",
             Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "20"})},
         )["QueueUrl"]
-        for ticket in PARKED if event == "ticket-created" else []:
-            body = {"event": event, "ticket_id": ticket, "received_at": int(time.time() * 1000), "request_id": f"docs-{event}-{ticket}"}
-            sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(body))
         env[event.upper().replace("-", "_") + "_QUEUE_URL"] = queue
         if event == "ticket-created":
             env["JOB_QUEUE_URL"] = queue
     return env
+
+
+def park_jobs(endpoint):
+    """Parks two ticket-created jobs in its DLQ, as two failed jobs would be."""
+    import boto3
+
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    dlq = sqs.get_queue_url(QueueName="ticket-created-dlq")["QueueUrl"]
+    for ticket in PARKED:
+        body = {"event": "ticket-created", "ticket_id": ticket, "received_at": int(time.time() * 1000), "request_id": f"docs-{ticket}"}
+        sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(body))
 
 
 def main():
@@ -120,7 +128,11 @@ def main():
         env.update(aws)
         env.update(stack(endpoint))
         subprocess.run(["cargo", "build", "-q", "-p", "ops"], cwd=ROOT, check=True)
+        parked = False
         for page, cmd in cmds:
+            if (" replay " in cmd or " --ticket " in cmd) and not parked:
+                park_jobs(endpoint)
+                parked = True
             run = subprocess.run(cmd, shell=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
             out = (run.stdout + run.stderr).strip()
             ok = run.returncode == 0 and out
