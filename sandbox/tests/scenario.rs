@@ -110,7 +110,9 @@ fn a_bad_serve_option_is_a_usage_error() {
         .output()
         .expect("run the sandbox binary");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--port: expected a port number"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("invalid value 'web' for '--port <PORT>'"), "{stderr}");
+    assert!(stderr.contains("--help"), "points at the usage: {stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
