@@ -33,6 +33,30 @@ pub fn emit_job(event: &str, outcome: &str, duration_ms: u64) {
     }
 }
 
+/// The EMF document of a sweep's recoveries for one event: `Reconciled` by `event`
+/// (non-zero means Freshdesk dropped webhooks).
+pub fn reconciled_document(event: &str, count: u32, timestamp_ms: u64) -> serde_json::Value {
+    json!({
+        "_aws": {
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [["event"]],
+                "Metrics": [{"Name": "Reconciled", "Unit": "Count"}]
+            }]
+        },
+        "event": event,
+        "Reconciled": count,
+    })
+}
+
+/// Prints the `Reconciled` EMF line of each event when running in Lambda.
+pub fn emit_reconciled(event: &str, count: u32) {
+    if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+        println!("{}", reconciled_document(event, count, crate::setup::clock::now_ms()));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -41,5 +65,8 @@ mod tests {
         assert_eq!(d["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"], "Jobs");
         assert_eq!(d["JobDuration"], 12);
         assert_eq!(d["outcome"], "processed");
+        let r = super::reconciled_document("ticket-created", 2, 1);
+        assert_eq!(r["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"], "Reconciled");
+        assert_eq!(r["Reconciled"], 2);
     }
 }
