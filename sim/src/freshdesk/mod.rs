@@ -12,6 +12,7 @@ mod conversations;
 mod faults;
 pub mod fields;
 mod inspect;
+mod listing;
 mod seed;
 mod server;
 mod solutions;
