@@ -18,7 +18,7 @@ use tokio::sync::Mutex;
 use super::needs::{need, Need};
 use super::send::Sender;
 use super::time;
-use crate::clients::freshdesk::{Ticket, UpdatedTickets};
+use crate::clients::freshdesk::{Ticket, UpdatedTickets, LIST_PER_PAGE};
 use crate::job::JobError;
 use crate::setup::app::App;
 
@@ -108,6 +108,9 @@ pub async fn sweep(
         };
         tally.pages += 1;
         let last = page.tickets.last().and_then(|t| t.updated_at.clone());
+        // A full page may be the last one Freshdesk serves of this query (its 300-page cap),
+        // with or without a `Link`: only a short page ends the listing.
+        let more = page.has_next || page.tickets.len() >= LIST_PER_PAGE as usize;
         let fresh: Vec<Ticket> = page
             .tickets
             .into_iter()
@@ -133,7 +136,7 @@ pub async fn sweep(
             save_cursor(app, plan, &tally).await?;
             progress(&tally);
         }
-        if past_until || !page.has_next {
+        if past_until || !more {
             tally.complete = true;
             return Ok(tally);
         }

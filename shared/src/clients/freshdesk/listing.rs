@@ -14,7 +14,7 @@ use super::models::Ticket;
 pub const LIST_STATS_CREDITS: u32 = 3;
 
 /// Tickets per page: Freshdesk's maximum.
-const PER_PAGE: u32 = 100;
+pub const LIST_PER_PAGE: u32 = 100;
 
 /// A query over the tickets updated since `since` (ISO time, inclusive).
 #[derive(Debug, Clone, PartialEq)]
@@ -42,7 +42,7 @@ impl FreshdeskClient {
             .append_pair("updated_since", &query.since)
             .append_pair("order_by", "updated_at")
             .append_pair("order_type", "asc")
-            .append_pair("per_page", &PER_PAGE.to_string())
+            .append_pair("per_page", &LIST_PER_PAGE.to_string())
             .append_pair("page", &query.page.max(1).to_string())
             .append_pair("include", "stats");
         let (value, headers) = self
