@@ -41,7 +41,8 @@ pub fn reconciled_document(event: &str, count: u32, timestamp_ms: u64) -> serde_
             "Timestamp": timestamp_ms,
             "CloudWatchMetrics": [{
                 "Namespace": NAMESPACE,
-                "Dimensions": [["event"]],
+                // By event, and in total (the alarm's metric).
+                "Dimensions": [["event"], []],
                 "Metrics": [{"Name": "Reconciled", "Unit": "Count"}]
             }]
         },
