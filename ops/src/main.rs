@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! ops replay --event ticket-created [--ticket-id 101] [--queue-url URL] [--dlq-url URL] [--dry-run]
+//! ops backfill --event ticket-created --since 2026-01-01 [--until DATE] [--rate N/min] [--dry-run]
 //! ```
 //! Queue URLs come from the flags, else `JOB_QUEUE_URL` / `JOB_DLQ_URL`, else (DLQ only) the
 //! queue's `RedrivePolicy`. AWS credentials, region and endpoint come from the standard
@@ -22,6 +23,8 @@ struct Cli {
 enum Command {
     /// Move dead-lettered jobs back to their event's queue (once their cause is fixed).
     Replay(ReplayArgs),
+    /// Send existing tickets through the bridge: the jobs they miss, over a date range.
+    Backfill(ops::backfill::BackfillArgs),
 }
 
 #[derive(Args, Debug)]
@@ -87,6 +90,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => replay(args).await,
+        Command::Backfill(args) => ops::backfill::run(args).await,
     };
     match result {
         Ok(text) => {

@@ -69,6 +69,10 @@ impl FreshdeskClient {
         }
     }
 
+    pub(super) fn pacer(&self) -> &Pacer {
+        &self.inner.pacer
+    }
+
     pub(super) fn url(&self, path_and_query: &str) -> Result<Url, FreshdeskError> {
         self.inner
             .base

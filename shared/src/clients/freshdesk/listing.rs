@@ -31,6 +31,11 @@ pub struct TicketPage {
 }
 
 impl FreshdeskClient {
+    /// The account's per-minute budget, as the last answer told it (`None` before any call).
+    pub fn rate_limit_total(&self) -> Option<u32> {
+        self.pacer().total()
+    }
+
     /// One page of the tickets updated since `query.since`, oldest change first, with stats.
     pub async fn updated_tickets(
         &self,

@@ -126,6 +126,11 @@ impl Pacer {
         })
     }
 
+    /// The account's budget per window, from the last answer's `X-RateLimit-Total`.
+    pub fn total(&self) -> Option<u32> {
+        self.lock().reading.map(|r| r.total as u32)
+    }
+
     /// The lowest balance the bridge leaves: the reserve, and at least nothing owed.
     fn floor(&self, total: f64) -> f64 {
         self.reserve * total
