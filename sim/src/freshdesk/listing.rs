@@ -81,7 +81,7 @@ impl Query {
         if page.is_none() {
             errs.push("page", "It should be a Positive Integer", "invalid_value");
         } else if page.is_some_and(|p| p > cap) {
-            errs.push("page", &format!("It should be at most {cap}"), "invalid_value");
+            errs.push("page", format!("It should be at most {cap}"), "invalid_value");
         }
         if per_page.is_none_or(|p| p > 100) {
             errs.push(
