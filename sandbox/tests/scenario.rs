@@ -16,7 +16,7 @@ async fn scenario() -> (sandbox::ScenarioReport, String) {
 async fn the_scenario_passes_every_check() {
     let (report, text) = scenario().await;
     assert!(report.passed(), "failed checks: {:#?}\n{text}", report.failures());
-    assert_eq!(report.steps.len(), 8);
+    assert_eq!(report.steps.len(), 9);
     assert!(text.contains("Sandbox OK: 8 requests"), "{text}");
 }
 
