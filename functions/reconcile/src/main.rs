@@ -2,5 +2,5 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), shared::runtime::Error> {
-    shared::runtime::run_scheduled(reconcile::Reconcile::from_env()?).await
+    shared::runtime::run_scheduled_with(reconcile::Reconcile::from_env).await
 }
