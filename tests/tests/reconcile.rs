@@ -317,7 +317,11 @@ async fn the_reserve_is_honoured_under_a_low_budget() {
         // (On a loaded machine the deadline may come first.)
         Ok(summary) => assert_eq!(summary["status"], "partial", "{summary}"),
     }
-    let lists = h.fd.requests().into_iter().filter(|r| r.path == "/api/v2/tickets").collect::<Vec<_>>();
+    let lists =
+        h.fd.requests()
+            .into_iter()
+            .filter(|r| r.path == "/api/v2/tickets")
+            .collect::<Vec<_>>();
     assert_eq!(lists.len(), 1, "the second page was not asked for");
     assert!(lists.iter().all(|r| r.status == 200), "no 429");
     assert!(h.fd.rate_limit_remaining() >= 4, "the reserve stays untouched");
