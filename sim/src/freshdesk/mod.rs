@@ -3,7 +3,8 @@
 //! `Arc<Mutex<State>>`: tests seed data, start the server, drive the code under
 //! test, then inspect tickets, notes and the request log through the same
 //! handle. Request pipeline in `server` (types and paging in `wire`);
-//! resource handlers in `tickets`, `conversations`, `contacts`, `solutions`;
+//! resource handlers in `tickets`, `listing` (the ticket list, and changes made without a
+//! webhook), `conversations`, `contacts`, `solutions`;
 //! validation in `validate`; inspection and fault controls in `inspect`;
 //! demo data in `seed`.
 
