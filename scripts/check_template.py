@@ -23,7 +23,9 @@ JOB_QUEUE_URL names it. This script checks those project facts (docs/architectur
 * each webhook function: one HttpApi route POST /freshdesk/<binary>, one SQS event with
   ReportBatchItemFailures, JOB_QUEUE_URL/JOB_DLQ_URL naming that queue and its redrive target,
   VisibilityTimeout >= 6 x the function timeout, maxReceiveCount >= 10, DLQ retention 14 days;
-* kb-sync: a schedule event and no queue;
+* kb-sync and reconcile: a schedule event and no queue of their own; reconcile sends to the three
+  event queues (its *_QUEUE_URL variables name them) with sqs:SendMessage on exactly those, and an
+  alarm watches its `Reconciled` metric;
 * IAM: no DynamoDB/SQS/Secrets Manager statement with Resource "*", and every function has an
   explicit role (SAM's generated role attaches managed policies whose resources are "*");
   each role allows exactly the DynamoDB actions its function uses; only the webhook functions
@@ -65,6 +67,8 @@ DOCUMENTED_VARS = {
     "FIELD_AI_CATEGORY", "FIELD_AI_URGENCY", "FIELD_AI_CONFIDENCE",
     "FIELD_SENTIMENT_SCORE", "FIELD_ESCALATION_RISK",
     "BRIDGE_MODE",
+    "RECONCILE_SINCE", "RECONCILE_TAG",
+    "TICKET_CREATED_QUEUE_URL", "CUSTOMER_REPLIED_QUEUE_URL", "TICKET_RESOLVED_QUEUE_URL",
 }
 # Read by the runtime or tracing-subscriber's EnvFilter, not by Config.
 RUNTIME_VARS = {"RUST_LOG", "RUST_BACKTRACE"}
@@ -79,7 +83,18 @@ WEBHOOK_SECRET_PARAM = "WebhookSecretArn"
 # steps, release, complete and fail are all conditional UpdateItems; kb-sync also reads and
 # writes its markers (GetItem, PutItem). A role gets exactly these, no more, no fewer.
 WEBHOOK_DYNAMODB_ACTIONS = {"dynamodb:UpdateItem"}
-SCHEDULED_DYNAMODB_ACTIONS = {"kb-sync": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}}
+SCHEDULED_DYNAMODB_ACTIONS = {
+    "kb-sync": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+    # reconcile: reads the jobs' records, markers and cursor, writes the cursor, claims its lock and guards.
+    "reconcile": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+}
+# reconcile's variable for each event's queue, and the webhook function consuming that queue.
+RECONCILE_QUEUE_VARS = {
+    "TICKET_CREATED_QUEUE_URL": "ticket-created",
+    "CUSTOMER_REPLIED_QUEUE_URL": "customer-replied",
+    "TICKET_RESOLVED_QUEUE_URL": "ticket-resolved",
+}
+RECONCILED_METRIC = ("SimpliFreshdesk", "Reconciled")
 
 VISIBILITY_FACTOR = 6
 MIN_MAX_RECEIVE_COUNT = 10
@@ -275,6 +290,8 @@ def check_functions(tpl: dict, root: Path, r: Report) -> None:
 
         check_events(tpl, logical_id, binary, props, env, r)
         check_role(tpl, logical_id, binary, props, env, r)
+        if binary == "reconcile":
+            check_reconcile(tpl, logical_id, props, env, r)
         r.check("Role" in props or not props.get("Events"),
                 f"{logical_id}: no explicit Role - SAM's generated role attaches managed policies with Resource '*'")
 
@@ -381,6 +398,46 @@ def check_role(tpl: dict, fn: str, binary: str, props: dict, env: dict, r: Repor
             f"{role_id}: may read the webhook secret: {reads_webhook_secret}; it should only if {fn} answers webhooks")
 
 
+def queue_of_function(tpl: dict, binary: str) -> str | None:
+    """The queue the webhook function built from `binary` consumes."""
+    for res in (tpl.get("Resources") or {}).values():
+        if res.get("Type") != "AWS::Serverless::Function":
+            continue
+        if ((res.get("Metadata") or {}).get("BuildProperties") or {}).get("Binary") != binary:
+            continue
+        for ev in ((res.get("Properties") or {}).get("Events") or {}).values():
+            if ev.get("Type") == "SQS":
+                return ref_target((ev.get("Properties") or {}).get("Queue"))
+    return None
+
+
+def check_reconcile(tpl: dict, fn: str, props: dict, env: dict, r: Report) -> None:
+    """reconcile sends each event's recovered jobs to the queue that event's function consumes,
+    may send to exactly those queues, and is watched by an alarm on `Reconciled`."""
+    resources = tpl.get("Resources") or {}
+    wanted = set()
+    for var, event in RECONCILE_QUEUE_VARS.items():
+        queue = queue_of_function(tpl, event)
+        wanted.add(queue)
+        r.check(queue is not None and ref_target(env.get(var)) == queue,
+                f"{fn}: {var} must be !Ref {queue} (the queue {event} consumes)")
+    role_id = ref_target(props.get("Role"))
+    statements = [st for rid, st in iam_statements(tpl) if rid == role_id and st.get("Effect") == "Allow"]
+    sqs_actions = {a for st in statements for a in as_list(st.get("Action")) if str(a).startswith("sqs:")}
+    r.check(sqs_actions == {"sqs:SendMessage"}, f"{role_id}: SQS actions {sorted(sqs_actions)}, but {fn} only sends")
+    targets = {ref_target(x) for st in statements if "sqs:SendMessage" in as_list(st.get("Action"))
+               for x in as_list(st.get("Resource"))}
+    r.check(targets == wanted, f"{role_id}: sqs:SendMessage on {sorted(map(str, targets))}, want {sorted(map(str, wanted))}")
+    namespace, metric = RECONCILED_METRIC
+    alarms = [res.get("Properties") or {} for res in resources.values() if res.get("Type") == "AWS::CloudWatch::Alarm"]
+    watched = [a for a in alarms if a.get("Namespace") == namespace and a.get("MetricName") == metric]
+    if r.check(bool(watched), f"{fn}: no alarm on {namespace}/{metric}"):
+        a = watched[0]
+        r.check(a.get("ComparisonOperator") == "GreaterThanThreshold" and to_int(a.get("Threshold"), -1) == 0,
+                f"{fn}: the {metric} alarm must fire on a sum > 0")
+        r.check(mentions(a.get("AlarmActions"), "AlarmTopicArn"), f"{fn}: the {metric} alarm must notify AlarmTopicArn")
+
+
 def iam_statements(tpl: dict):
     for logical_id, res in (tpl.get("Resources") or {}).items():
         props = res.get("Properties") or {}
@@ -467,9 +524,6 @@ def check_cargo_lambda(tpl: dict, root: Path, r: Report) -> None:
 # ---------------------------------------------------------------- metrics: dashboard and alarms
 METRICS_NAMESPACE = "SimpliFreshdesk"
 STACK = "<stack>"
-# Metrics another function announces but shared/src does not emit yet: the dashboard may show
-# them (an empty graph until then); a note says so. Once the catalogue lists them they are checked.
-ANNOUNCED = {"Reconciled": {("service", "event")}}
 
 
 def metric_catalogue(root: Path) -> dict[str, set[tuple[str, ...]]]:
@@ -563,9 +617,6 @@ def check_metrics(tpl: dict, root: Path, r: Report) -> None:
                 continue
             asked.add(metric)
             known = catalogue.get(metric)
-            if known is None and metric in ANNOUNCED:
-                r.note(f"{logical_id}: {metric} is announced, not emitted by shared/src yet")
-                known = ANNOUNCED[metric]
             if not r.check(known is not None, f"{logical_id}: asks for {metric}, which shared/src/obs/metrics.rs does not emit"):
                 continue
             r.check(frozenset(dims) in {frozenset(k) for k in known},

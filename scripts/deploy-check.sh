@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 VENV=$(cd "${VENV:-.venv}" && pwd)
 export PATH="$VENV/bin:$PATH"
-FUNCTIONS=(ticket-created customer-replied ticket-resolved kb-sync)
+FUNCTIONS=(ticket-created customer-replied ticket-resolved kb-sync reconcile)
 PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 ENDPOINT="http://127.0.0.1:$PORT"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
@@ -43,7 +43,7 @@ for fn in "${FUNCTIONS[@]}"; do
     "$VENV/bin/python" scripts/deploy_check.py fill "deploy/$fn.env.example" > "deploy/$fn.env"
     MADE+=("deploy/$fn.env")
   fi
-  url=(--enable-function-url); [ "$fn" = kb-sync ] && url=()  # kb-sync answers no webhook
+  url=(--enable-function-url); case $fn in kb-sync|reconcile) url=() ;; esac  # scheduled: no webhook
   echo "== cargo lambda deploy $fn ${url[*]} (moto at $ENDPOINT)"
   cargo lambda deploy --endpoint-url "$ENDPOINT" --iam-role "$ROLE" "${url[@]}" \
     --binary-path "target/debug/$fn" "$fn" > "target/deploy-check/$fn.log" 2>&1 || {

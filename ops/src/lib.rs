@@ -20,6 +20,8 @@
 //! crash in between leaves a duplicate, which the dedup table absorbs, never a loss), and at
 //! the end makes every message it held but did not move visible again.
 
+pub mod backfill;
+
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::time::Duration;

@@ -5,6 +5,7 @@
 //! ops setup [--dry-run] [--rules --webhook-base URL]
 //! ops doctor [--json] [--webhook-base URL]
 //! ops show --ticket 101
+//! ops backfill --event ticket-created --since 2026-01-01 [--until DATE] [--rate N/min] [--dry-run]
 //! ```
 //! `setup` and `doctor` read the bridge's own variables (`FRESHDESK_*`, `WEBHOOK_SECRET*`,
 //! the Simpli URLs, `IDEMPOTENCY_TABLE`, the queue URLs) exactly as the functions do.
@@ -33,6 +34,8 @@ enum Command {
     Doctor(DoctorArgs),
     /// What the bridge knows of one ticket: dedup items, the AI's answers, DLQ messages.
     Show(ShowArgs),
+    /// Send existing tickets through the bridge: the jobs they miss, over a date range.
+    Backfill(ops::backfill::BackfillArgs),
 }
 
 #[derive(Args, Debug)]
@@ -171,6 +174,7 @@ async fn main() -> ExitCode {
         Command::Setup(args) => setup(args).await,
         Command::Show(args) => show(args).await,
         Command::Doctor(args) => return doctor(args).await,
+        Command::Backfill(args) => ops::backfill::run(args).await,
     };
     match result {
         Ok(text) => {

@@ -8,6 +8,7 @@
 //! | `POST /freshdesk/customer-replied` | `customer_replied::CustomerReplied` |
 //! | `POST /freshdesk/ticket-resolved` | `ticket_resolved::TicketResolved` |
 //! | `POST /kb-sync` | `kb_sync::KbSync` (EventBridge schedule when deployed; same secret here) |
+//! | `POST /reconcile` | `reconcile::Reconcile`, jobs inline, tag [`RECONCILE_TAG`] (schedule when deployed) |
 //! | `GET /health` | `{"status":"ok"}` |
 
 use std::net::SocketAddr;
@@ -31,6 +32,9 @@ pub const REQUEST_BUDGET: Duration = Duration::from_secs(30);
 /// The kb-sync function's timeout in the SAM template.
 pub const KB_SYNC_BUDGET: Duration = Duration::from_secs(120);
 
+/// The sandbox's `RECONCILE_TAG`: the tag its creation rule would add beside the webhook.
+pub const RECONCILE_TAG: &str = "simpli-bridge";
+
 /// The webhook paths and the event each one serves.
 pub const WEBHOOK_ROUTES: [(&str, &str); 3] = [
     ("/freshdesk/ticket-created", "ticket-created"),
@@ -41,6 +45,7 @@ pub const WEBHOOK_ROUTES: [(&str, &str); 3] = [
 struct Bridge {
     app: Arc<App>,
     kb_sync: kb_sync::KbSync,
+    reconcile: reconcile::Reconcile,
     requests: AtomicU64,
 }
 
@@ -59,6 +64,10 @@ pub fn router(app: Arc<App>) -> Router {
     let state = Arc::new(Bridge {
         app,
         kb_sync: kb_sync::KbSync::default(),
+        reconcile: reconcile::Reconcile::new(shared::recover::ReconcileSettings {
+            tag: Some(RECONCILE_TAG.into()),
+            ..Default::default()
+        }),
         requests: AtomicU64::new(0),
     });
     Router::new()
@@ -81,6 +90,7 @@ pub fn router(app: Arc<App>) -> Router {
             }),
         )
         .route("/kb-sync", post(run_kb_sync))
+        .route("/reconcile", post(run_reconcile))
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .fallback(|| async {
             answer(
@@ -127,6 +137,19 @@ async fn run_kb_sync(State(bridge): State<Arc<Bridge>>, headers: HeaderMap) -> R
         return answer(refused.status, refused.body);
     }
     match bridge.kb_sync.run(&bridge.app, Instant::now() + KB_SYNC_BUDGET).await {
+        Ok(summary) => answer(200, summary),
+        Err(e) if e.is_retryable() => answer(503, json!({"status": "retry", "error": e.to_string()})),
+        Err(e) => answer(500, json!({"status": "failed", "error": e.to_string()})),
+    }
+}
+
+/// Runs a reconcile sweep now (the same secret as `/kb-sync`).
+async fn run_reconcile(State(bridge): State<Arc<Bridge>>, headers: HeaderMap) -> Response {
+    if let Err(refusal) = shared::runtime::webhook::authorize(&headers, bridge.app.webhook_secret()) {
+        let refused = shared::runtime::answer::HttpAnswer::refused(&refusal);
+        return answer(refused.status, refused.body);
+    }
+    match bridge.reconcile.run(&bridge.app, Instant::now() + KB_SYNC_BUDGET).await {
         Ok(summary) => answer(200, summary),
         Err(e) if e.is_retryable() => answer(503, json!({"status": "retry", "error": e.to_string()})),
         Err(e) => answer(500, json!({"status": "failed", "error": e.to_string()})),

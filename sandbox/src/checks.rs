@@ -53,7 +53,19 @@ pub fn evaluate(steps: &[StepOutcome], before: &Snapshot, after: &Snapshot, sims
     checks.extend(tickets_103_and_104(after, sims));
     checks.extend(kb_sync(steps, sims));
     checks.extend(refusals(steps));
+    checks.push(reconciled(steps, sims));
     checks
+}
+
+/// The dropped webhook's job was recovered by reconcile: one run, one draft note.
+fn reconciled(steps: &[StepOutcome], sims: &Simulators) -> Check {
+    let sent = step(steps, "reconcile").map(|s| s.body["reconciled"]["ticket-created"].clone());
+    let notes = notes_containing(sims, crate::scenario::DROPPED_TICKET, "AI Draft Response");
+    check(
+        "reconcile recovered the dropped ticket-created webhook of #105 (one draft note)",
+        sent == Some(serde_json::json!(1)) && notes == 1,
+        format!("reconciled ticket-created: {sent:?}, draft notes: {notes}"),
+    )
 }
 
 fn step<'a>(steps: &'a [StepOutcome], id: &str) -> Option<&'a StepOutcome> {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use shared::job::text::html_to_text;
 use sim::FreshdeskSim;
 
-use crate::scenario::{ScenarioReport, StepOutcome, TICKETS};
+use crate::scenario::{ScenarioReport, StepOutcome, DROPPED_TICKET, TICKETS};
 use crate::Simulators;
 
 /// The demo account's solution articles (3006 is a draft).
@@ -205,6 +205,22 @@ pub fn write_kb(out: &mut impl Write, steps: &[StepOutcome], sims: &Simulators) 
             )?;
         }
     }
+    Ok(())
+}
+
+pub fn write_reconcile(out: &mut impl Write, steps: &[StepOutcome], sims: &Simulators) -> io::Result<()> {
+    writeln!(
+        out,
+        "\n── Dropped webhook (Freshdesk never called the bridge for #{DROPPED_TICKET})"
+    )?;
+    for s in steps.iter().filter(|s| s.path == "/reconcile") {
+        writeln!(out, "  {:<22} {}", s.label, s.body)?;
+    }
+    let notes = sims.freshdesk.notes(DROPPED_TICKET).len();
+    writeln!(
+        out,
+        "  #{DROPPED_TICKET} now has {notes} private note(s): the draft of its recovered ticket-created job"
+    )?;
     Ok(())
 }
 

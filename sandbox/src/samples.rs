@@ -30,6 +30,11 @@ pub const KB_SYNC_SCHEDULE: (&str, &str) = (
     include_str!("../../events/kb-sync.schedule.json"),
 );
 
+pub const RECONCILE_SCHEDULE: (&str, &str) = (
+    "events/reconcile.schedule.json",
+    include_str!("../../events/reconcile.schedule.json"),
+);
+
 /// Headers that belong to the original connection, not to the request (the HTTP client sets
 /// its own).
 const CONNECTION_HEADERS: [&str; 3] = ["host", "content-length", "connection"];
@@ -97,6 +102,16 @@ impl SampleRequest {
                 ("x-webhook-secret".into(), secret.into()),
             ],
             body: KB_SYNC_SCHEDULE.1.as_bytes().to_vec(),
+        }
+    }
+
+    /// `POST /reconcile` with the EventBridge sample as its body and the secret in `X-Webhook-Secret`.
+    pub fn reconcile(secret: &str) -> Self {
+        Self {
+            source: RECONCILE_SCHEDULE.0,
+            path: "/reconcile".into(),
+            body: RECONCILE_SCHEDULE.1.as_bytes().to_vec(),
+            ..Self::kb_sync(secret)
         }
     }
 

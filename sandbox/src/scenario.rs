@@ -13,12 +13,19 @@ use crate::setup::{self, Simulators};
 use crate::{bridge, checks, SandboxError, SECRET};
 
 /// The demo tickets the scenario drives, with the requests that touch them.
-pub const TICKETS: [(u64, &str); 4] = [
+pub const TICKETS: [(u64, &str); 5] = [
     (101, "ticket-created, then the same delivery again"),
     (102, "ticket-created from the REST API (v1) sample, base64 body"),
     (103, "customer-replied"),
     (104, "ticket-resolved"),
+    (
+        DROPPED_TICKET,
+        "created while Freshdesk dropped its webhook; recovered by reconcile",
+    ),
 ];
+
+/// The ticket whose webhook Freshdesk "dropped": created in the simulator, no request sent.
+pub const DROPPED_TICKET: u64 = 105;
 
 /// One request of the scenario and the answer it should get.
 pub struct Step {
@@ -151,6 +158,13 @@ pub fn plan() -> Result<Vec<Step>, SandboxError> {
             Some("complete"),
         ),
         step(
+            "reconcile",
+            "reconcile (dropped webhook)",
+            SampleRequest::reconcile(SECRET),
+            200,
+            Some("complete"),
+        ),
+        step(
             "duplicate-101",
             "ticket-created #101 redelivered",
             SampleRequest::from_event(samples::TICKET_CREATED)?,
@@ -197,6 +211,12 @@ pub async fn run_scenario(out: &mut impl Write) -> Result<ScenarioReport, Sandbo
     )?;
     writeln!(out)?;
 
+    drop_webhook(&sims.freshdesk);
+    writeln!(
+        out,
+        "Ticket #{DROPPED_TICKET} is created in Freshdesk, tagged {}, and its webhook is dropped (no request).",
+        bridge::RECONCILE_TAG
+    )?;
     let before = Snapshot::take(&sims.freshdesk, &TICKETS.map(|(id, _)| id));
     let client = reqwest::Client::builder()
         .timeout(bridge::KB_SYNC_BUDGET + Duration::from_secs(10))
@@ -219,6 +239,7 @@ pub async fn run_scenario(out: &mut impl Write) -> Result<ScenarioReport, Sandbo
 
     report::write_tickets(out, &before, &after, &sims.freshdesk)?;
     report::write_kb(out, &steps, &sims)?;
+    report::write_reconcile(out, &steps, &sims)?;
     report::write_refusals(out, &steps)?;
     let checks = checks::evaluate(&steps, &before, &after, &sims);
     let report = ScenarioReport {
@@ -229,6 +250,15 @@ pub async fn run_scenario(out: &mut impl Write) -> Result<ScenarioReport, Sandbo
     };
     report::write_checks(out, &report)?;
     Ok(report)
+}
+
+/// A ticket the customer opened whose creation webhook never reached the bridge.
+fn drop_webhook(fd: &sim::FreshdeskSim) {
+    fd.add_ticket(serde_json::json!({
+        "id": DROPPED_TICKET, "subject": "Charged twice for one order",
+        "description": "<div>My card was charged twice for order #8120. Please refund one of the payments.</div>",
+        "source": 1, "requester_id": 5004, "tags": [bridge::RECONCILE_TAG],
+    }));
 }
 
 async fn send(

@@ -16,15 +16,15 @@ async fn scenario() -> (sandbox::ScenarioReport, String) {
 async fn the_scenario_passes_every_check() {
     let (report, text) = scenario().await;
     assert!(report.passed(), "failed checks: {:#?}\n{text}", report.failures());
-    assert_eq!(report.steps.len(), 8);
-    assert!(text.contains("Sandbox OK: 8 requests"), "{text}");
+    assert_eq!(report.steps.len(), 9);
+    assert!(text.contains("Sandbox OK: 9 requests"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_report_shows_each_ticket_before_and_after_and_what_was_refused() {
     let (_, text) = scenario().await;
     for line in [
-        "[1/8] ticket-created #101",
+        "[1/9] ticket-created #101",
         "events/ticket-created.rest-v1.json, Basic auth",
         "── Ticket #101 “Refund not received”",
         "  type                   — → Refund",
@@ -40,6 +40,9 @@ async fn the_report_shows_each_ticket_before_and_after_and_what_was_refused() {
         r#"→ 200 {"event":"ticket-created","status":"duplicate","ticket_id":101}"#,
         r#"→ 401 {"error":"missing or wrong webhook secret"}"#,
         "  ✔ the wrong secret gets 401 and causes no Freshdesk or Simpli call",
+        "Ticket #105 is created in Freshdesk, tagged simpli-bridge, and its webhook is dropped (no request).",
+        r#""reconciled":{"ticket-created":1}"#,
+        "  ✔ reconcile recovered the dropped ticket-created webhook of #105 (one draft note)",
     ] {
         assert!(text.contains(line), "the report lacks {line:?}:\n{text}");
     }

@@ -9,6 +9,7 @@
 //! | [`store`] | the dedup store (DynamoDB and in-memory) and the marker store |
 //! | [`setup`] | configuration, secrets, the clock, the per-container `App` |
 //! | [`obs`] | logs and metrics |
+//! | [`recover`] | the sweep of reconcile and `ops backfill`: jobs no webhook brought |
 //!
 //! Where each behaviour is:
 //!
@@ -41,10 +42,16 @@
 //! | the shadow note's "would set" block and the shadow metric | `job/shadow.rs` |
 //! | the outcome log line and its metric | `obs/outcome.rs` |
 //! | every metric (EMF) and its dimensions | `obs/metrics.rs` |
+//! | ticket list by `updated_since` with stats (3 credits a page) | `clients/freshdesk/listing.rs` |
+//! | which ticket misses which job; the customer-replied marker | `recover/needs.rs` |
+//! | sending recovered jobs (queue or inline) under a guard | `recover/send.rs` |
+//! | the sweep: windows, pages, deadline, cursor | `recover/sweep.rs` |
+//! | reconcile's settings (`RECONCILE_*`, the queue URLs) | `recover/settings.rs` |
 
 pub mod clients;
 pub mod job;
 pub mod obs;
+pub mod recover;
 pub mod runtime;
 pub mod setup;
 pub mod store;

@@ -34,49 +34,71 @@ impl Job for CustomerReplied {
             return Ok(Outcome::Skipped("no public customer reply".into()));
         };
         if let Some(early) = ctx.claim(format!("{}#{}#{}", Self::EVENT, ticket.id, reply.id)).await? {
+            if early == Outcome::Duplicate {
+                mark_scored(ctx, ticket.id, reply).await?;
+            }
             return Ok(early);
         }
-        let Some(requester) = ticket.requester_id else {
-            return Ok(Outcome::Skipped("ticket has no requester".into()));
-        };
-        let text = reply_new_text(&reply.body, &reply.body_text);
-        if text.is_empty() {
-            return Ok(Outcome::Skipped("reply has no new text".into()));
+        let result = score(ctx, &ticket, reply).await;
+        if result.as_ref().is_ok() || result.as_ref().is_err_and(|e| !e.is_retryable()) {
+            mark_scored(ctx, ticket.id, reply).await?;
         }
-        let sentiment = app
-            .simpli
-            .analyze(
-                &requester.to_string(),
-                &text,
-                ticket.source,
-                &ctx.request_id_for("sentiment"),
-                ctx.deadline,
-            )
-            .await?;
-        if app.config.mode.is_shadow() {
-            return Ok(shadow_outcome(ctx, &ticket, reply.id, &sentiment));
-        }
-
-        let mut failures = Failures::default();
-        if let Err(e) = update_contact(ctx, requester, &sentiment).await {
-            failures.push(e);
-        }
-        let tagged = match tag_escalation(ctx, &ticket, &sentiment).await {
-            Ok(tagged) => tagged,
-            Err(e) => {
-                failures.push(e);
-                true
-            }
-        };
-        failures.into_result(Outcome::Processed(json!({
-            "mode": "live",
-            "conversation_id": reply.id,
-            "score": sentiment.score,
-            "label": sentiment.label,
-            "escalation_risk": sentiment.escalation_risk,
-            "escalation_tagged": tagged,
-        })))
+        result
     }
+}
+
+/// Keeps the time of the newest reply scored on the ticket, which reconcile compares with
+/// `stats.requester_responded_at` to find replies no webhook brought.
+async fn mark_scored(ctx: &JobCtx<'_>, ticket_id: u64, reply: &Conversation) -> Result<(), JobError> {
+    if let Some(at) = &reply.created_at {
+        shared::recover::mark_reply_scored(ctx.app, ticket_id, at).await?;
+    }
+    Ok(())
+}
+
+/// Scores the reply (claimed) and writes what follows from the score.
+async fn score(ctx: &JobCtx<'_>, ticket: &Ticket, reply: &Conversation) -> Result<Outcome, JobError> {
+    let app = ctx.app;
+    let Some(requester) = ticket.requester_id else {
+        return Ok(Outcome::Skipped("ticket has no requester".into()));
+    };
+    let text = reply_new_text(&reply.body, &reply.body_text);
+    if text.is_empty() {
+        return Ok(Outcome::Skipped("reply has no new text".into()));
+    }
+    let sentiment = app
+        .simpli
+        .analyze(
+            &requester.to_string(),
+            &text,
+            ticket.source,
+            &ctx.request_id_for("sentiment"),
+            ctx.deadline,
+        )
+        .await?;
+    if app.config.mode.is_shadow() {
+        return Ok(shadow_outcome(ctx, ticket, reply.id, &sentiment));
+    }
+
+    let mut failures = Failures::default();
+    if let Err(e) = update_contact(ctx, requester, &sentiment).await {
+        failures.push(e);
+    }
+    let tagged = match tag_escalation(ctx, ticket, &sentiment).await {
+        Ok(tagged) => tagged,
+        Err(e) => {
+            failures.push(e);
+            true
+        }
+    };
+    failures.into_result(Outcome::Processed(json!({
+        "mode": "live",
+        "conversation_id": reply.id,
+        "score": sentiment.score,
+        "label": sentiment.label,
+        "escalation_risk": sentiment.escalation_risk,
+        "escalation_tagged": tagged,
+    })))
 }
 
 /// Shadow mode: no contact PUT, no tag; the writes live mode would make are logged and counted.

@@ -65,30 +65,15 @@ pub fn would_set_block(update: &TicketUpdate, contact_fields: &Map<String, Value
 
 /// The EMF document counting `writes` held back by shadow mode for `event`.
 pub fn skipped_document(event: &str, writes: u64, timestamp_ms: u64) -> Value {
-    serde_json::json!({
-        "_aws": {
-            "Timestamp": timestamp_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": crate::obs::metrics::NAMESPACE,
-                "Dimensions": [["event"]],
-                "Metrics": [{"Name": "ShadowSkippedWrites", "Unit": "Count"}]
-            }]
-        },
-        "event": event,
-        "ShadowSkippedWrites": writes,
-    })
+    use crate::obs::metrics::{document, service, SHADOW_SKIPPED};
+    document(&SHADOW_SKIPPED, &service(), &[event], &[writes], timestamp_ms)
 }
 
 /// Counts the writes shadow mode held back (metric `ShadowSkippedWrites` by event) and logs
 /// them at INFO (what, never the values).
 pub fn record_skipped(event: &str, writes: &[&str]) {
     tracing::info!(mode = "shadow", skipped = ?writes, "shadow mode: writes held back");
-    if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
-        println!(
-            "{}",
-            skipped_document(event, writes.len() as u64, crate::setup::clock::now_ms())
-        );
-    }
+    crate::obs::metrics::emit_shadow_skipped(event, writes.len() as u64);
 }
 
 #[cfg(test)]

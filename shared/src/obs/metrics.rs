@@ -50,7 +50,27 @@ pub const PACING: Family = Family {
     dimension_sets: &[&["service", "function"]],
 };
 
-pub const CATALOGUE: &[&Family] = &[&JOBS, &COLD_START, &FIELD_LEFT_OUT, &THROTTLED, &PACING];
+/// Jobs a reconcile run recovered (non-zero means Freshdesk dropped webhooks), by event and in
+/// total (the alarm's metric).
+pub const RECONCILED: Family = Family {
+    metrics: &[("Reconciled", "Count")],
+    dimension_sets: &[&["service", "event"], &["service"]],
+};
+/// Writes shadow mode held back, by event.
+pub const SHADOW_SKIPPED: Family = Family {
+    metrics: &[("ShadowSkippedWrites", "Count")],
+    dimension_sets: &[&["service", "event"]],
+};
+
+pub const CATALOGUE: &[&Family] = &[
+    &JOBS,
+    &COLD_START,
+    &FIELD_LEFT_OUT,
+    &THROTTLED,
+    &PACING,
+    &RECONCILED,
+    &SHADOW_SKIPPED,
+];
 
 static FUNCTION: OnceLock<String> = OnceLock::new();
 
@@ -140,6 +160,21 @@ pub fn emit_pacing_wait(wait_ms: u64) {
     emit(&PACING, &[function()], &[1, wait_ms]);
 }
 
+/// The EMF document of a sweep's recoveries for one event.
+pub fn reconciled_document(event: &str, count: u32, timestamp_ms: u64) -> Value {
+    document(&RECONCILED, &service(), &[event], &[u64::from(count)], timestamp_ms)
+}
+
+/// A reconcile run's recoveries for one event.
+pub fn emit_reconciled(event: &str, count: u32) {
+    emit(&RECONCILED, &[event], &[u64::from(count)]);
+}
+
+/// Writes shadow mode held back in one job.
+pub fn emit_shadow_skipped(event: &str, writes: u64) {
+    emit(&SHADOW_SKIPPED, &[event], &[writes]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +214,19 @@ mod tests {
             (Some("stack"), Some("AI Urgency"))
         );
         assert_eq!(d["FieldLeftOut"], 1);
+    }
+
+    #[test]
+    fn reconciled_files_by_event_and_in_total() {
+        let r = super::reconciled_document("ticket-created", 2, 1);
+        assert_eq!(r["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"], "Reconciled");
+        assert_eq!(
+            r["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["service", "event"], ["service"]])
+        );
+        assert_eq!(
+            (r["Reconciled"].as_u64(), r["event"].as_str()),
+            (Some(2), Some("ticket-created"))
+        );
     }
 }

@@ -82,6 +82,31 @@ pub async fn run_scheduled<S: Scheduled>(task: S) -> Result<(), Error> {
     .await
 }
 
+/// [`run_scheduled`] for a task that reads settings of its own: they are read in the cold
+/// start, so a bad value is reported like the shared configuration's (one line naming it).
+pub async fn run_scheduled_with<S: Scheduled>(
+    settings: impl FnOnce() -> Result<S, crate::setup::config::ConfigError>,
+) -> Result<(), Error> {
+    let slot: Arc<std::sync::OnceLock<S>> = Arc::new(std::sync::OnceLock::new());
+    let filled = slot.clone();
+    let cold_start = async move {
+        let task = settings()?;
+        let app = App::from_env_scheduled().await?;
+        let _ = filled.set(task);
+        Ok(app)
+    };
+    serve(cold_start, move |app, _payload, ctx| {
+        let slot = slot.clone();
+        async move {
+            match slot.get() {
+                Some(task) => handle_scheduled(&app, task, ctx).await,
+                None => Err(failure("InitError", format!("{} has no settings", S::NAME))),
+            }
+        }
+    })
+    .await
+}
+
 async fn serve<F, Fut>(cold_start: impl Future<Output = Result<App, StartupError>>, handler: F) -> Result<(), Error>
 where
     F: Fn(Arc<App>, Value, Context) -> Fut,

@@ -10,5 +10,7 @@ mod init;
 pub mod queue;
 pub mod webhook;
 
-pub use dispatch::{classify, deadline_of, handle, handle_scheduled, run, run_scheduled, EventKind, Scheduled};
+pub use dispatch::{
+    classify, deadline_of, handle, handle_scheduled, run, run_scheduled, run_scheduled_with, EventKind, Scheduled,
+};
 pub use lambda_runtime::Error;

@@ -163,6 +163,8 @@ pub(crate) struct RateDecision {
     pub total: u32,
     pub remaining: u32,
     pub retry_after: u64,
+    /// The credits the request was charged.
+    pub cost: u32,
 }
 
 #[derive(Debug)]
@@ -207,10 +209,17 @@ impl RateLimiter {
 
     /// Charge one credit at `now`.
     pub(crate) fn check(&mut self, now: Instant) -> RateDecision {
-        match self.mode {
-            RateWindow::Fixed => self.check_fixed(now),
-            RateWindow::Refill => self.check_refill(now),
-        }
+        self.charge(now, 1)
+    }
+
+    /// Charge `cost` credits at `now` (a request is refused whole when fewer are left).
+    pub(crate) fn charge(&mut self, now: Instant, cost: u32) -> RateDecision {
+        let cost = cost.max(1);
+        let d = match self.mode {
+            RateWindow::Fixed => self.check_fixed(now, cost),
+            RateWindow::Refill => self.check_refill(now, cost),
+        };
+        RateDecision { cost, ..d }
     }
 
     /// Credits left right now, without charging.
@@ -224,7 +233,7 @@ impl RateLimiter {
         }
     }
 
-    fn check_fixed(&mut self, now: Instant) -> RateDecision {
+    fn check_fixed(&mut self, now: Instant, cost: u32) -> RateDecision {
         let start = match self.window_start {
             Some(s) if now.duration_since(s) < self.window => s,
             _ => {
@@ -233,9 +242,9 @@ impl RateLimiter {
                 now
             }
         };
-        let allowed = self.used < self.per_minute;
+        let allowed = self.used + cost <= self.per_minute;
         if allowed {
-            self.used += 1;
+            self.used += cost;
         }
         let left = self.window.saturating_sub(now.duration_since(start));
         RateDecision {
@@ -243,26 +252,29 @@ impl RateLimiter {
             total: self.per_minute,
             remaining: self.per_minute.saturating_sub(self.used),
             retry_after: ceil_secs(left).max(1),
+            cost,
         }
     }
 
-    fn check_refill(&mut self, now: Instant) -> RateDecision {
+    fn check_refill(&mut self, now: Instant, cost: u32) -> RateDecision {
+        let cost = f64::from(cost);
         let rate = f64::from(self.per_minute.max(1)) / self.window.as_secs_f64();
         if let Some(last) = self.last_refill {
             let gained = now.duration_since(last).as_secs_f64() * rate;
             self.tokens = (self.tokens + gained).min(f64::from(self.per_minute));
         }
         self.last_refill = Some(now);
-        let allowed = self.tokens >= 1.0;
+        let allowed = self.tokens >= cost;
         if allowed {
-            self.tokens -= 1.0;
+            self.tokens -= cost;
         }
-        let missing = (1.0 - self.tokens).max(0.0);
+        let missing = (cost - self.tokens).max(0.0);
         RateDecision {
             allowed,
             total: self.per_minute,
             remaining: self.tokens.floor() as u32,
             retry_after: ceil_secs(Duration::from_secs_f64(missing / rate)).max(1),
+            cost: cost as u32,
         }
     }
 }

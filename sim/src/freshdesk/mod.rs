@@ -3,8 +3,9 @@
 //! `Arc<Mutex<State>>`: tests seed data, start the server, drive the code under
 //! test, then inspect tickets, notes and the request log through the same
 //! handle. Request pipeline in `server` (types and paging in `wire`);
-//! resource handlers in `tickets`, `conversations`, `contacts`, `solutions`, `admin` (field
-//! creation, groups), `rules` (automation rules); `broken` builds broken accounts for tests;
+//! resource handlers in `tickets`, `listing` (the ticket list, and changes made without a
+//! webhook), `conversations`, `contacts`, `solutions`, `admin` (field creation, groups), `rules`
+//! (automation rules); `broken` builds broken accounts for tests;
 //! validation in `validate`; inspection and fault controls in `inspect`;
 //! demo data in `seed`.
 
@@ -15,6 +16,7 @@ mod conversations;
 mod faults;
 pub mod fields;
 mod inspect;
+mod listing;
 mod rules;
 mod seed;
 mod server;

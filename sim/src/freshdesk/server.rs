@@ -14,6 +14,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::faults::{FaultKind, RateDecision};
+use super::listing;
 use super::state::{RequestRecord, State};
 use super::wire::{Req, Resp};
 use super::{admin, contacts, conversations, fields, rules, solutions, tickets, FreshdeskSim};
@@ -48,7 +49,7 @@ async fn handle(AxState(sim): AxState<FreshdeskSim>, req: Request) -> Response {
     }
     resp.with_header("x-ratelimit-total", decision.total.to_string())
         .with_header("x-ratelimit-remaining", remaining.to_string())
-        .with_header("x-ratelimit-used-currentrequest", "1".to_string())
+        .with_header("x-ratelimit-used-currentrequest", decision.cost.to_string())
         .with_header("x-request-id", format!("fd-sim-{request_id}"))
         .with_header("x-freshdesk-api-version", "latest=v2; requested=v2".to_string())
         .into_axum()
@@ -75,7 +76,7 @@ async fn read_request(req: Request) -> Req {
 /// injected fault that matches it.
 fn admit(sim: &FreshdeskSim, r: &Req, at: Instant) -> (RateDecision, Option<FaultKind>) {
     let mut st = sim.state();
-    let d = st.limiter.check(at);
+    let d = st.limiter.charge(at, listing::credits(&r.method, &r.path, &r.params));
     let f = if d.allowed {
         st.take_fault(&r.method, &r.path)
     } else {
@@ -206,6 +207,7 @@ fn serve(st: &mut State, r: &Req) -> Resp {
     let m = r.method.as_str();
     let id = |s: &str| s.parse::<u64>().ok();
     match segs.as_slice() {
+        ["tickets"] if m == "GET" => listing::list(st, r),
         ["tickets", t] => match (m, id(t)) {
             (_, None) => Resp::not_found(),
             ("GET", Some(t)) => tickets::get(st, r, t),

@@ -67,6 +67,8 @@ pub(crate) struct State {
     pub rate_mode: RateWindow,
     pub rate_limit: u32,
     pub bound: Option<SocketAddr>,
+    /// The most pages one ticket-list query serves (Freshdesk: 300).
+    pub list_page_cap: usize,
 }
 
 /// Default per-minute budget: high enough that only tests that ask for a
@@ -111,6 +113,7 @@ impl State {
             rate_mode: RateWindow::Fixed,
             rate_limit: DEFAULT_RATE_LIMIT,
             bound: None,
+            list_page_cap: super::listing::PAGE_CAP,
         }
     }
 

@@ -70,7 +70,11 @@ impl FreshdeskClient {
         }
     }
 
-    fn url(&self, path_and_query: &str) -> Result<Url, FreshdeskError> {
+    pub(super) fn pacer(&self) -> &Pacer {
+        &self.inner.pacer
+    }
+
+    pub(super) fn url(&self, path_and_query: &str) -> Result<Url, FreshdeskError> {
         self.inner
             .base
             .join(path_and_query.trim_start_matches('/'))
@@ -199,7 +203,7 @@ impl FreshdeskClient {
     }
 
     /// A `Link` target must stay on the API's origin: the API key is never sent elsewhere.
-    fn same_origin(&self, link: &str) -> Result<Url, FreshdeskError> {
+    pub(super) fn same_origin(&self, link: &str) -> Result<Url, FreshdeskError> {
         let next = self
             .inner
             .base
@@ -223,10 +227,23 @@ impl FreshdeskClient {
         body: Option<&B>,
         deadline: Instant,
     ) -> Result<(Value, HeaderMap), FreshdeskError> {
+        self.call_costing(method, url, body, deadline, 1).await
+    }
+
+    /// [`Self::call`] for a call that costs `credits` of the account's budget, so the pacer
+    /// counts what Freshdesk charges (a ticket list with `include=stats` costs 3).
+    pub(super) async fn call_costing<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&B>,
+        deadline: Instant,
+        credits: u32,
+    ) -> Result<(Value, HeaderMap), FreshdeskError> {
         let what = format!("{method} {}", url.path());
         let mut attempt = 0;
         loop {
-            let (status, err, never_sent) = match self.attempt(&method, &url, body, deadline, &what).await? {
+            let (status, err, never_sent) = match self.attempt(&method, &url, body, deadline, &what, credits).await? {
                 Attempted::Done(value, headers) => return Ok((value, headers)),
                 // The pacer now holds every call for the quiet period; pacing waits it out or
                 // gives the job back with it.
@@ -267,9 +284,10 @@ impl FreshdeskClient {
         body: Option<&B>,
         deadline: Instant,
         what: &str,
+        credits: u32,
     ) -> Result<Attempted, FreshdeskError> {
         let http = self.inner.http.client().map_err(FreshdeskError::Transport)?;
-        let sent = self.pace(deadline).await?;
+        let sent = self.pace(deadline, credits).await?;
         let mut req = http
             .request(method.clone(), url.clone())
             .header(AUTHORIZATION, self.inner.auth.clone())
@@ -327,9 +345,9 @@ impl FreshdeskClient {
 
     /// Waits until the pacer lets a call through, or gives the job back (a rate-limit error
     /// carrying the wait, in whole seconds) when the wait does not fit the deadline.
-    async fn pace(&self, deadline: Instant) -> Result<Sent<'_>, FreshdeskError> {
+    async fn pace(&self, deadline: Instant, credits: u32) -> Result<Sent<'_>, FreshdeskError> {
         loop {
-            let wait = match self.inner.pacer.acquire(Instant::now()) {
+            let wait = match self.inner.pacer.acquire_credits(Instant::now(), credits) {
                 Ok(sent) => return Ok(sent),
                 Err(wait) => wait,
             };
@@ -360,7 +378,7 @@ fn outcome_unknown(method: &Method, status: Option<u16>, never_sent: bool) -> bo
         }
 }
 
-fn decode<T: DeserializeOwned>(value: Value) -> Result<T, FreshdeskError> {
+pub(super) fn decode<T: DeserializeOwned>(value: Value) -> Result<T, FreshdeskError> {
     serde_json::from_value(value).map_err(|e| FreshdeskError::Decode(redact_quoted(&e.to_string())))
 }
 

@@ -51,6 +51,8 @@ pub struct Ticket {
     pub stats: Option<TicketStats>,
     #[serde(default)]
     pub updated_at: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<String>,
 }
 
 impl Ticket {
@@ -74,6 +76,9 @@ pub struct TicketStats {
     pub resolved_at: Option<String>,
     #[serde(default)]
     pub closed_at: Option<String>,
+    /// When the customer last wrote (null while the ticket has only its description).
+    #[serde(default)]
+    pub requester_responded_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

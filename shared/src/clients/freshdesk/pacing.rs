@@ -56,6 +56,8 @@ pub struct Pacer {
 pub struct Sent<'a> {
     pacer: &'a Pacer,
     settled: bool,
+    /// The credits the call costs (most calls 1; a ticket list with `include=stats` 3).
+    credits: u32,
 }
 
 impl Pacer {
@@ -75,6 +77,13 @@ impl Pacer {
 
     /// Lets one call through now, or says how long nothing may be sent.
     pub fn acquire(&self, now: Instant) -> Result<Sent<'_>, Duration> {
+        self.acquire_credits(now, 1)
+    }
+
+    /// [`Pacer::acquire`] for a call that costs `credits` (Freshdesk charges embeds extra).
+    pub fn acquire_credits(&self, now: Instant, credits: u32) -> Result<Sent<'_>, Duration> {
+        let credits = credits.max(1);
+        let cost = f64::from(credits);
         let mut st = self.lock();
         if let Some(until) = st.quiet_until.filter(|u| *u > now) {
             return Err(until - now);
@@ -94,26 +103,32 @@ impl Pacer {
             st.reading = None;
         }
         if let Some(r) = st.reading {
-            if st.sent.len() as f64 + 1.0 >= (1.0 - self.reserve) * r.total {
+            if st.sent.len() as f64 + cost >= (1.0 - self.reserve) * r.total {
                 if let Some(first) = st.sent.front() {
                     return Err(*first + self.window - now);
                 }
             }
-            if r.left - 1.0 < self.floor(r.total) {
+            if r.left - cost < self.floor(r.total) {
                 let until = r.at + self.window;
                 st.quiet_until = Some(until);
                 return Err(until.saturating_duration_since(now));
             }
         }
         if let Some(r) = st.reading.as_mut() {
-            r.left -= 1.0;
+            r.left -= cost;
         }
-        st.sent.push_back(now);
-        st.in_flight += 1;
+        st.sent.extend(std::iter::repeat_n(now, credits as usize));
+        st.in_flight += credits;
         Ok(Sent {
             pacer: self,
             settled: false,
+            credits,
         })
+    }
+
+    /// The account's budget per window, from the last answer's `X-RateLimit-Total`.
+    pub fn total(&self) -> Option<u32> {
+        self.lock().reading.map(|r| r.total as u32)
     }
 
     /// The lowest balance the bridge leaves: the reserve, and at least nothing owed.
@@ -121,15 +136,22 @@ impl Pacer {
         self.reserve * total
     }
 
-    fn settle(&self) {
+    fn settle(&self, credits: u32) {
         let mut st = self.lock();
-        st.in_flight = st.in_flight.saturating_sub(1);
+        st.in_flight = st.in_flight.saturating_sub(credits);
     }
 
     /// Records an answer's headers (`total`, `remaining`) and, for a 429, its `Retry-After`.
-    fn observe(&self, total: Option<u32>, remaining: Option<u32>, limited: Option<Duration>, now: Instant) {
+    fn observe(
+        &self,
+        credits: u32,
+        total: Option<u32>,
+        remaining: Option<u32>,
+        limited: Option<Duration>,
+        now: Instant,
+    ) {
         let mut st = self.lock();
-        st.in_flight = st.in_flight.saturating_sub(1);
+        st.in_flight = st.in_flight.saturating_sub(credits);
         let mut quiet = None;
         if let Some(retry_after) = limited {
             quiet = Some(now + retry_after.max(self.window));
@@ -156,14 +178,14 @@ impl Sent<'_> {
     /// The call was answered: its rate-limit headers, and `Retry-After` when it was a 429.
     pub fn answered(mut self, total: Option<u32>, remaining: Option<u32>, limited: Option<Duration>, now: Instant) {
         self.settled = true;
-        self.pacer.observe(total, remaining, limited, now);
+        self.pacer.observe(self.credits, total, remaining, limited, now);
     }
 }
 
 impl Drop for Sent<'_> {
     fn drop(&mut self) {
         if !self.settled {
-            self.pacer.settle();
+            self.pacer.settle(self.credits);
         }
     }
 }

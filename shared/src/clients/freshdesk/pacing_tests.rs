@@ -151,3 +151,31 @@ fn a_call_that_got_no_answer_no_longer_counts_as_in_flight() {
     assert!(p.acquire(t).is_ok());
     assert!(p.acquire(t).is_err());
 }
+
+#[test]
+fn a_call_costing_several_credits_counts_them_all() {
+    let p = pacer(0.2);
+    let t = Instant::now();
+    answer(&p, t, 20, 10);
+    assert_eq!(p.total(), Some(20));
+    // 10 left, a floor of 4 (0.2 × 20): a 3-credit page leaves 7, a second leaves 4 (the
+    // floor itself), a third would leave 1.
+    let first = p.acquire_credits(t, 3).expect("7 left after it");
+    first.answered(Some(20), Some(7), None, t);
+    let second = p.acquire_credits(t, 3).expect("4 left after it");
+    second.answered(Some(20), Some(4), None, t);
+    assert!(p.acquire_credits(t, 3).is_err(), "it would dip into the reserve");
+}
+
+#[test]
+fn credits_count_toward_the_bridges_share_of_a_window() {
+    let p = pacer(0.2);
+    let t = Instant::now();
+    answer(&p, t, 100, 100);
+    // share 0.8 × 100 = 80 credits: the first call spent 1, 26 pages of 3 spend 78 more.
+    for _ in 0..26 {
+        assert!(p.acquire_credits(t, 3).is_ok());
+    }
+    assert!(p.acquire_credits(t, 3).is_err());
+    assert!(p.acquire(t).is_err(), "the share is spent, whatever the call costs");
+}
