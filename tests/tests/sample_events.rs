@@ -147,7 +147,14 @@ async fn every_sample_event_is_accepted_inline() {
             "events/{file}:\n{}",
             worker.log_tail(30)
         );
-        assert!(fd.requests().len() > 1, "events/{file}: the job reached Freshdesk");
+        // A job reads and writes; a scheduled run at least reads (reconcile's first run lists
+        // the tickets updated since its start: none of the demo account's).
+        let least = if matches!(classify(&sample.event), EventKind::Schedule) {
+            1
+        } else {
+            2
+        };
+        assert!(fd.requests().len() >= least, "events/{file}: the job reached Freshdesk");
     }
 }
 
