@@ -187,7 +187,26 @@ pub fn dynamo_client() -> aws_sdk_dynamodb::Client {
 
 /// A fresh table shaped like the template's (pk, TTL on `expires_at`).
 pub async fn create_table(client: &aws_sdk_dynamodb::Client) -> String {
-    let name = format!("dedup-{}", fastrand::u64(..));
+    let name = create_table_without_ttl(client, "dedup").await;
+    client
+        .update_time_to_live()
+        .table_name(&name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expires_at")
+                .build()
+                .expect("ttl"),
+        )
+        .send()
+        .await
+        .expect("ttl");
+    name
+}
+
+/// A fresh table with the template's key (pk) but no TTL: its items would never expire.
+pub async fn create_table_without_ttl(client: &aws_sdk_dynamodb::Client, prefix: &str) -> String {
+    let name = format!("{prefix}-{}", fastrand::u64(..));
     client
         .create_table()
         .table_name(&name)
@@ -209,19 +228,6 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client) -> String {
         .send()
         .await
         .expect("create table");
-    client
-        .update_time_to_live()
-        .table_name(&name)
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder()
-                .enabled(true)
-                .attribute_name("expires_at")
-                .build()
-                .expect("ttl"),
-        )
-        .send()
-        .await
-        .expect("ttl");
     name
 }
 

@@ -1,7 +1,6 @@
 //! `ops doctor` against the Freshdesk simulator, the Simpli stand-ins and moto, through the
 //! real binary: a good account passes; each broken part is named with its fix.
 
-use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
 use e2e::ops_cli::{OpsBed, Run, API_KEY, WEBHOOK_BASE};
 use serde_json::Value;
 use sim::FreshdeskSim;
@@ -120,28 +119,5 @@ async fn a_wrong_freshdesk_key_is_a_401_with_its_fix() {
 }
 
 async fn table_without_ttl() -> String {
-    let client = e2e::dynamo_client();
-    let name = format!("no-ttl-{}", fastrand::u64(..));
-    client
-        .create_table()
-        .table_name(&name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attr"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key"),
-        )
-        .send()
-        .await
-        .expect("create table");
-    name
+    e2e::create_table_without_ttl(&e2e::dynamo_client(), "no-ttl").await
 }
