@@ -19,7 +19,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 # (pattern, None, why it cannot run here).
 PROOFS = [
     # README quick start
-    (r"cargo run -p sandbox", ".ci/run", "cargo run -p sandbox\n"),
+    (r"cargo run -p sandbox", ".ci/run", "cargo run -p sandbox | python3 scripts/check_sandbox_excerpt.py"),
     (r"scripts/test\.sh", ".ci/run", "scripts/test.sh --locked"),
     # docs/local-run.md: scripts/local-run.sh runs the flow as printed
     (

@@ -57,7 +57,7 @@ def local_env():
         line = line.strip()
         if line and not line.startswith("#") and "=" in line:
             k, v = line.split("=", 1)
-            env[k] = v
+            env[k] = v[1:-1] if len(v) >= 2 and v[0] == v[-1] == "'" else v
     return env
 
 
