@@ -137,7 +137,7 @@ def main():
             out = (run.stdout + run.stderr).strip()
             ok = run.returncode == 0 and out
             print(f"  {'ok  ' if ok else 'FAIL'}  {page}: {cmd}  → exit {run.returncode}")
-            for line in out.splitlines()[:12]:
+            for line in out.splitlines()[:40]:
                 print(f"        {line}")
             failures += 0 if ok else 1
     finally:
