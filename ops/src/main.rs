@@ -126,16 +126,31 @@ async fn replay(args: ReplayArgs) -> Result<String, ops::OpsError> {
     Ok(report.render())
 }
 
-async fn setup(args: SetupArgs) -> Result<String, ops::OpsError> {
-    let ctx = ops::context::load().await?;
-    let opts = ops::setup::SetupOptions {
-        dry_run: args.dry_run,
-        rules: args.rules,
-        webhook_base: ops::context::webhook_base(args.webhook_base),
+async fn setup(args: SetupArgs) -> ExitCode {
+    let report = async {
+        let ctx = ops::context::load().await?;
+        let opts = ops::setup::SetupOptions {
+            dry_run: args.dry_run,
+            rules: args.rules,
+            webhook_base: ops::context::webhook_base(args.webhook_base),
+        };
+        let secret = ctx.secrets.webhook_secret.as_ref();
+        ops::setup::run(&ctx.freshdesk, &ctx.config.fields, secret, &opts).await
     };
-    let secret = ctx.secrets.webhook_secret.as_ref();
-    let report = ops::setup::run(&ctx.freshdesk, &ctx.config.fields, secret, &opts).await?;
-    Ok(report.render())
+    match report.await {
+        Ok(report) => {
+            print!("{}", report.render());
+            if report.rules_failed.is_some() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("ops: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn show(args: ShowArgs) -> Result<String, ops::OpsError> {
@@ -171,7 +186,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => replay(args).await,
-        Command::Setup(args) => setup(args).await,
+        Command::Setup(args) => return setup(args).await,
         Command::Show(args) => show(args).await,
         Command::Doctor(args) => return doctor(args).await,
         Command::Backfill(args) => ops::backfill::run(args).await,

@@ -32,6 +32,9 @@ pub struct SetupReport {
     pub created_fields: usize,
     pub created_rules: usize,
     pub dry_run: bool,
+    /// Why the automation rules could not be set up through the API (the account refused the
+    /// Automations API, or a rule body): they are printed to create by hand, and `ops` exits 1.
+    pub rules_failed: Option<String>,
 }
 
 impl SetupReport {
@@ -41,7 +44,13 @@ impl SetupReport {
             let _ = writeln!(out, "{line}");
         }
         let verb = if self.dry_run { "Would create" } else { "Created" };
-        if self.created_fields + self.created_rules == 0 {
+        if let Some(why) = &self.rules_failed {
+            let _ = writeln!(
+                out,
+                "{verb} {} field(s) and {} rule(s); the other rules could not be created through the API ({why}): create them by hand as printed above.",
+                self.created_fields, self.created_rules
+            );
+        } else if self.created_fields + self.created_rules == 0 {
             out.push_str("Nothing to change: the account already has what the bridge needs.\n");
         } else {
             let _ = writeln!(
@@ -104,7 +113,13 @@ pub async fn run(
                     "the rules need the webhook secret: set WEBHOOK_SECRET or WEBHOOK_SECRET_SECRET_ID".into(),
                 )
             })?;
-            setup_rules(fd, base, secret, opts.dry_run, &mut report).await?;
+            if let Err(e) = setup_rules(fd, base, secret, opts.dry_run, &mut report).await {
+                // The Automations API is not documented for every plan: the rules the account
+                // refused are printed to paste, and the fields created above stay reported.
+                report.lines.push(format!("✘ automation rules: {e}"));
+                report.rules_failed = Some(e.to_string());
+                print_rules(Some(base), &mut report);
+            }
         }
         (base, _) => print_rules(base.as_deref(), &mut report),
     }
@@ -195,8 +210,8 @@ async fn setup_rules(
             report.lines.push(line);
             continue;
         }
-        report.created_rules += 1;
         if dry_run {
+            report.created_rules += 1;
             report
                 .lines
                 .push(format!("{head}: missing; would create it, posting to {want}"));
@@ -205,12 +220,14 @@ async fn setup_rules(
         let body = rule.body(base, secret.expose_secret());
         fd.post(&format!("automations/{}/rules", rule.automation_type), &body)
             .await?;
+        report.created_rules += 1;
         report.lines.push(format!("{head}: created, posting to {want}"));
     }
     Ok(())
 }
 
-/// Without `--rules`: the rules to create by hand, the secret left as a placeholder.
+/// Without `--rules`, or when the API refused them: the rules to create by hand, the secret
+/// left as a placeholder.
 fn print_rules(base: Option<&str>, report: &mut SetupReport) {
     report.lines.push(
         "Automation rules were not touched (pass --rules --webhook-base URL to create them). To create them by hand:"

@@ -136,3 +136,37 @@ async fn rules_need_a_webhook_base_and_a_bad_key_is_an_error() {
     assert!(run.stderr.contains("401"), "{}", run.stderr);
     assert!(bed.writes().is_empty());
 }
+
+/// The Automations API is not documented for every account: whether the account refuses to list
+/// the rules or to create one, the fields are still created and reported, the rules left to
+/// create are printed to paste (without the secret), and `ops` exits 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_the_api_refuses_are_printed_to_create_by_hand() {
+    // (the refusal, rules created, rule POSTs sent: the refused one included)
+    for (refusal, created_rules, posted) in [
+        (sim::Fault::status("GET", "/automations/4/rules", 404), 0, 0),
+        (sim::Fault::status("POST", "/automations/4/rules", 400), 1, 2),
+    ] {
+        let bed = OpsBed::start(FreshdeskSim::without_ai_fields(API_KEY)).await;
+        bed.fd.inject(refusal);
+        let run = bed.ops(&["setup", "--rules", "--webhook-base", WEBHOOK_BASE]);
+        assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains("✘ automation rules: "), "{}", run.stdout);
+        assert!(
+            run.stdout.contains(&format!(
+                "Created 5 field(s) and {created_rules} rule(s); the other rules could not be created"
+            )),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("\"name\": \"Simpli bridge: customer replied\""),
+            "{}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("<the webhook secret>"), "{}", run.stdout);
+        assert!(!run.stdout.contains(WEBHOOK_SECRET) && !run.stderr.contains(WEBHOOK_SECRET));
+        let rule_posts = bed.writes().iter().filter(|w| w.contains("/automations/")).count();
+        assert_eq!(rule_posts, posted, "{:?}", bed.writes());
+    }
+}
