@@ -90,6 +90,36 @@ impl Drop for Running {
     }
 }
 
+/// Starts `sandbox serve --port 0 --with-simulators` plus `extra` and reads the first
+/// `banner_lines` lines of its banner; the rest of its stdout is drained so it stays open.
+/// The server, those lines, and the base URL of its webhook routes (from the first line).
+fn serve(extra: &[&str], banner_lines: usize) -> (Running, Vec<String>, String) {
+    let child = Command::new(env!("CARGO_BIN_EXE_sandbox"))
+        .args(["serve", "--port", "0", "--with-simulators"])
+        .args(extra)
+        .env_clear()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the sandbox binary");
+    let mut server = Running(child);
+    let stdout = server.0.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let banner: Vec<String> = lines
+        .by_ref()
+        .take(banner_lines)
+        .map(|l| l.expect("readable"))
+        .collect();
+    std::thread::spawn(move || lines.for_each(drop)); // keeps the server's stdout open
+    let base = banner[0]
+        .split("webhook routes on ")
+        .nth(1)
+        .expect("the address in the banner")
+        .trim()
+        .to_string();
+    (server, banner, base)
+}
+
 #[test]
 fn serve_without_configuration_names_the_missing_variable_and_exits_2() {
     let out = Command::new(env!("CARGO_BIN_EXE_sandbox"))
@@ -120,24 +150,7 @@ fn a_bad_serve_option_is_a_usage_error() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_with_simulators_answers_a_webhook_with_its_outcome() {
-    let child = Command::new(env!("CARGO_BIN_EXE_sandbox"))
-        .args(["serve", "--port", "0", "--with-simulators"])
-        .env_clear()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the sandbox binary");
-    let mut server = Running(child);
-    let stdout = server.0.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("a banner").expect("readable");
-    std::thread::spawn(move || lines.for_each(drop)); // keeps the server's stdout open
-    let base = first
-        .split("webhook routes on ")
-        .nth(1)
-        .expect("the address in the banner")
-        .trim()
-        .to_string();
+    let (_server, _, base) = serve(&[], 1);
 
     let client = reqwest::Client::new();
     let post = |path: &str, secret: &str| {
@@ -173,25 +186,8 @@ async fn serve_with_simulators_answers_a_webhook_with_its_outcome() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_shadow_runs_the_bridge_in_shadow_mode() {
-    let child = Command::new(env!("CARGO_BIN_EXE_sandbox"))
-        .args(["serve", "--port", "0", "--with-simulators", "--shadow"])
-        .env_clear()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the sandbox binary");
-    let mut server = Running(child);
-    let stdout = server.0.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let banner: Vec<String> = lines.by_ref().take(9).map(|l| l.expect("readable")).collect();
-    std::thread::spawn(move || lines.for_each(drop));
+    let (_server, banner, base) = serve(&["--shadow"], 9);
     assert!(banner.iter().any(|l| l.trim() == "mode       shadow"), "{banner:?}");
-    let base = banner[0]
-        .split("webhook routes on ")
-        .nth(1)
-        .expect("address")
-        .trim()
-        .to_string();
     let answer: Value = reqwest::Client::new()
         .post(format!("{base}/freshdesk/ticket-created"))
         .basic_auth("freshdesk", Some(sandbox::SECRET))
