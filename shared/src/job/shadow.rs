@@ -63,12 +63,6 @@ pub fn would_set_block(update: &TicketUpdate, contact_fields: &Map<String, Value
     html
 }
 
-/// The EMF document counting `writes` held back by shadow mode for `event`.
-pub fn skipped_document(event: &str, writes: u64, timestamp_ms: u64) -> Value {
-    use crate::obs::metrics::{document, service, SHADOW_SKIPPED};
-    document(&SHADOW_SKIPPED, &service(), &[event], &[writes], timestamp_ms)
-}
-
 /// Counts the writes shadow mode held back (metric `ShadowSkippedWrites` by event) and logs
 /// them at INFO (what, never the values).
 pub fn record_skipped(event: &str, writes: &[&str]) {
@@ -113,7 +107,13 @@ mod tests {
     fn nothing_to_set_says_so_and_the_metric_counts_writes() {
         let html = would_set_block(&TicketUpdate::default(), &Map::new());
         assert!(html.contains("<li>nothing: the ticket already holds every value</li>"));
-        let d = skipped_document("customer-replied", 2, 1);
+        let d = crate::obs::metrics::document(
+            &crate::obs::metrics::SHADOW_SKIPPED,
+            "stack",
+            &["customer-replied"],
+            &[2],
+            1,
+        );
         assert_eq!(d["ShadowSkippedWrites"], 2);
         assert_eq!(
             d["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"],

@@ -160,11 +160,6 @@ pub fn emit_pacing_wait(wait_ms: u64) {
     emit(&PACING, &[function()], &[1, wait_ms]);
 }
 
-/// The EMF document of a sweep's recoveries for one event.
-pub fn reconciled_document(event: &str, count: u32, timestamp_ms: u64) -> Value {
-    document(&RECONCILED, &service(), &[event], &[u64::from(count)], timestamp_ms)
-}
-
 /// A reconcile run's recoveries for one event.
 pub fn emit_reconciled(event: &str, count: u32) {
     emit(&RECONCILED, &[event], &[u64::from(count)]);
@@ -218,7 +213,7 @@ mod tests {
 
     #[test]
     fn reconciled_files_by_event_and_in_total() {
-        let r = super::reconciled_document("ticket-created", 2, 1);
+        let r = document(&RECONCILED, "stack", &["ticket-created"], &[2], 1);
         assert_eq!(r["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"], "Reconciled");
         assert_eq!(
             r["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
